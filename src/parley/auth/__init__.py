@@ -1,0 +1,1 @@
+"""Users, API keys, principals and permissions."""

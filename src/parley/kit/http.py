@@ -1,0 +1,153 @@
+"""The route class every router uses, and the handlers that render errors as the envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from parley.errors import (
+    MethodNotAllowed,
+    ParleyError,
+    SchemaValidationFailed,
+    UnsupportedMediaType,
+    by_status,
+)
+from parley.kit.context import current_correlation_id
+
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _json_pointer(loc: Sequence[Any]) -> str:
+    # FastAPI prefixes the location with where it came from ("body", "query", ...).
+    parts = [str(part).replace("~", "~0").replace("/", "~1") for part in loc]
+    return "/" + "/".join(parts)
+
+
+def validation_details(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    details = []
+    for err in errors:
+        loc = list(err.get("loc", ()))
+        details.append(
+            {
+                "path": _json_pointer(loc),
+                "message": str(err.get("msg", "invalid value")),
+                "type": str(err.get("type", "value_error")),
+            }
+        )
+    return details
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def make_route_class(validation_error: type[ParleyError] = SchemaValidationFailed) -> type[APIRoute]:
+    """A route class that enforces JSON bodies, maps validation errors, and commits the session.
+
+    ``validation_error`` is the domain's own validation code (CONTRACT.md: a domain with its own
+    code uses it for malformed and invalid bodies alike).
+    """
+
+    class ParleyRoute(APIRoute):
+        domain_validation_error = validation_error
+
+        def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+            handler = super().get_route_handler()
+            expects_json = self.body_field is not None and not _route_takes_form(self)
+
+            async def parley_handler(request: Request) -> Response:
+                if expects_json and request.method in _BODY_METHODS:
+                    await _require_json_content_type(request)
+                try:
+                    response = await handler(request)
+                except RequestValidationError as exc:
+                    raise _validation_error(self.domain_validation_error, exc) from None
+                session = getattr(request.state, "db_session", None)
+                if session is not None:
+                    # Commit before the response leaves: a failed commit must not look like success.
+                    await session.commit()
+                return response
+
+            return parley_handler
+
+    return ParleyRoute
+
+
+def _route_takes_form(route: APIRoute) -> bool:
+    from fastapi.params import Form
+
+    field = route.body_field
+    if field is None:
+        return False
+    info = getattr(field, "field_info", None)
+    return isinstance(info, Form)
+
+
+async def _require_json_content_type(request: Request) -> None:
+    content_type = request.headers.get("content-type")
+    if content_type is None:
+        body = await request.body()
+        if not body:
+            return
+        raise UnsupportedMediaType("Send the body as JSON with 'Content-Type: application/json'.")
+    if not _is_json(content_type):
+        raise UnsupportedMediaType(
+            f"This endpoint takes 'application/json', not '{content_type.split(';', 1)[0][:100]}'.",
+        )
+
+
+def _validation_error(error_cls: type[ParleyError], exc: RequestValidationError) -> ParleyError:
+    errors = exc.errors()
+    if any(err.get("type") == "json_invalid" for err in errors):
+        return error_cls("The request body is not valid JSON.", data={"errors": validation_details(errors)})
+    return error_cls(data={"errors": validation_details(errors)})
+
+
+def _render(error: ParleyError) -> JSONResponse:
+    return JSONResponse(
+        error.envelope(current_correlation_id()), status_code=error.status, headers=error.headers
+    )
+
+
+async def _handle_parley_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ParleyError)
+    return _render(exc)
+
+
+async def _handle_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, ParleyError):
+        return _render(exc.__cause__)
+    error_cls = by_status(exc.status_code)
+    if error_cls is MethodNotAllowed:
+        allow = (exc.headers or {}).get("Allow", "")
+        return _render(
+            MethodNotAllowed(
+                f"{request.method} is not supported here. Allowed: {allow or 'none'}.",
+                headers={"Allow": allow} if allow else None,
+            )
+        )
+    if exc.status_code == 404:
+        return _render(error_cls(f"No resource exists at '{request.url.path[:200]}'."))
+    if exc.status_code == 400:
+        return _render(SchemaValidationFailed("The request body could not be parsed."))
+    return _render(error_cls())
+
+
+async def _handle_validation_error(_request: Request, exc: Exception) -> Response:
+    # Reached only by requests that did not pass through a ParleyRoute (should not happen).
+    assert isinstance(exc, RequestValidationError)
+    return _render(_validation_error(SchemaValidationFailed, exc))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ParleyError, _handle_parley_error)
+    app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    app.add_exception_handler(RequestValidationError, _handle_validation_error)

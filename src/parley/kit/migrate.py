@@ -1,0 +1,44 @@
+"""Apply migrations in code: at `parley serve` start, from the CLI, and to build test databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+# Any fixed number: PostgreSQL advisory locks are keyed by integers.
+_MIGRATION_LOCK_KEY = 7_263_540_118
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(rev)s_%%(slug)s")
+    config.attributes["database_url"] = database_url
+    return config
+
+
+async def upgrade_to_head(engine: AsyncEngine) -> None:
+    """Migrate to head. On PostgreSQL under an advisory lock, so that workers starting together
+    migrate once and the others wait for it."""
+    async with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+            await connection.commit()
+        try:
+            await connection.run_sync(_upgrade, str(engine.url.render_as_string(hide_password=False)))
+            await connection.commit()
+        finally:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+                await connection.commit()
+
+
+def _upgrade(connection: object, url: str) -> None:
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")

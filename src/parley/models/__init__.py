@@ -1,0 +1,8 @@
+"""Every ORM table, importable from one place (Alembic autogenerate and relationships need it)."""
+
+from parley.kit.db import Base
+from parley.models.account import Account, ApiKey, User
+from parley.models.agent import Agent, Branch
+from parley.models.system import SystemFlag
+
+__all__ = ["Account", "Agent", "ApiKey", "Base", "Branch", "SystemFlag", "User"]
