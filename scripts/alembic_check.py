@@ -10,10 +10,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from alembic import command  # noqa: E402
-from support.databases import drop_database, scratch_database  # noqa: E402
+from alembic import command
 
-from parley.kit.migrate import alembic_config  # noqa: E402
+from parley.kit.migrate import alembic_config
+from support.databases import drop_database, scratch_database
 
 
 def main() -> None:

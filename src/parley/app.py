@@ -62,7 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         middleware=[
-            Middleware(RequestContextMiddleware, request_timeout_seconds=settings.limits.request_timeout_seconds),
+            Middleware(
+                RequestContextMiddleware, request_timeout_seconds=settings.limits.request_timeout_seconds
+            ),
             Middleware(MaintenanceMiddleware),
             Middleware(BodyLimitMiddleware, max_body_bytes=settings.limits.max_body_bytes),
         ],

@@ -19,7 +19,9 @@ admin_app = typer.Typer(help="Administration, run in-process against the databas
 accounts_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 users_app = typer.Typer(help="Users of an account.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys of an account.", no_args_is_help=True)
-maintenance_app = typer.Typer(help="Maintenance mode (503 for every request but /health).", no_args_is_help=True)
+maintenance_app = typer.Typer(
+    help="Maintenance mode (503 for every request but /health).", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 admin_app.add_typer(accounts_app, name="accounts")
@@ -188,7 +190,10 @@ def accounts_list() -> None:
     from parley.accounts.service import AccountService
 
     async def work(session: AsyncSession) -> list[dict[str, Any]]:
-        return [{"accountId": a.id, "name": a.name} for a in await AccountService(session).list(_operator())]
+        return [
+            {"accountId": a.id, "name": a.name}
+            for a in await AccountService(session).list_accounts(_operator())
+        ]
 
     _print(_run_admin(work))
 
@@ -214,7 +219,7 @@ def users_list(account_id: str) -> None:
     from parley.auth.service import UserService
 
     async def work(session: AsyncSession) -> list[dict[str, Any]]:
-        users = await UserService(session).list(_operator(), account_id)
+        users = await UserService(session).list_users(_operator(), account_id)
         return [UserResponse.model_validate(u).model_dump(by_alias=True, mode="json") for u in users]
 
     _print(_run_admin(work))
@@ -238,7 +243,9 @@ def keys_create(
     name: str,
     role: str = "editor",
     user_id: Annotated[str | None, typer.Option("--user-id")] = None,
-    agent: Annotated[list[str] | None, typer.Option("--agent", help="Allow only this agent (repeat).")] = None,
+    agent: Annotated[
+        list[str] | None, typer.Option("--agent", help="Allow only this agent (repeat).")
+    ] = None,
     expires_at: Annotated[datetime | None, typer.Option("--expires-at")] = None,
 ) -> None:
     """Create an API key; prints its value once."""
@@ -248,7 +255,13 @@ def keys_create(
 
     async def work(session: AsyncSession) -> dict[str, Any]:
         body = CreateApiKeyBody.model_validate(
-            {"name": name, "role": role, "userId": user_id, "agentIds": agent or None, "expiresAt": expires_at}
+            {
+                "name": name,
+                "role": role,
+                "userId": user_id,
+                "agentIds": agent or None,
+                "expiresAt": expires_at,
+            }
         )
         issued = await ApiKeyService(session).create(_operator(), account_id, body)
         return issued_key_view(issued).model_dump(by_alias=True, mode="json")
@@ -263,7 +276,7 @@ def keys_list(account_id: str) -> None:
     from parley.auth.service import ApiKeyService
 
     async def work(session: AsyncSession) -> list[dict[str, Any]]:
-        keys = await ApiKeyService(session).list(_operator(), account_id)
+        keys = await ApiKeyService(session).list_keys(_operator(), account_id)
         return [key_view(k).model_dump(by_alias=True, mode="json") for k in keys]
 
     _print(_run_admin(work))

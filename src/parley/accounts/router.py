@@ -43,7 +43,7 @@ def _created_view(new: NewAccount, region: str) -> CreatedAccountResponse:
 async def list_accounts(request: Request, principal: PrincipalDep, session: SessionDep) -> AccountsResponse:
     """List accounts: every account for the operator, the key's own account otherwise."""
     region = request.app.state.settings.region
-    accounts = await AccountService(session).list(principal)
+    accounts = await AccountService(session).list_accounts(principal)
     return AccountsResponse(accounts=[account_view(a, region) for a in accounts])
 
 

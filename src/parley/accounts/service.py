@@ -69,7 +69,7 @@ class AccountService:
             raise AccountNotFound(f"Account '{account_id}' does not exist.")
         return account
 
-    async def list(self, principal: Principal) -> list[Account]:
+    async def list_accounts(self, principal: Principal) -> list[Account]:
         if principal.is_operator:
             return list(await self.repo.all())
         assert principal.account_id is not None

@@ -16,7 +16,7 @@ router = APIRouter(tags=["Agents"], route_class=make_route_class())
 @router.get("/v1/accounts/{accountId}/agents", response_model=list[AgentSummary])
 async def list_agents(accountId: str, principal: PrincipalDep, session: SessionDep) -> list[AgentSummary]:
     """List the agents of an account that this key may see."""
-    return await AgentService(session).list(principal, accountId)
+    return await AgentService(session).list_agents(principal, accountId)
 
 
 @router.post("/v1/accounts/{accountId}/agents", response_model=AgentSummary)

@@ -51,7 +51,7 @@ class AgentService:
         principal.require_agent(agent_id)
         return agent
 
-    async def list(self, principal: Principal, account_id: str) -> list[AgentSummary]:
+    async def list_agents(self, principal: Principal, account_id: str) -> list[AgentSummary]:
         principal.require_account(account_id)
         await self._require_account_exists(account_id)
         agents = [a for a in await self.repo.in_account(account_id) if principal.can_see_agent(a.id)]

@@ -20,7 +20,9 @@ from parley.kit.db import SessionDep
 from parley.kit.http import make_route_class
 from parley.models import ApiKey
 
-router = APIRouter(prefix="/v1/accounts/{accountId}", tags=["Users and API keys"], route_class=make_route_class())
+router = APIRouter(
+    prefix="/v1/accounts/{accountId}", tags=["Users and API keys"], route_class=make_route_class()
+)
 
 
 def key_view(key: ApiKey) -> ApiKeyResponse:
@@ -44,7 +46,7 @@ def issued_key_view(issued: IssuedKey) -> CreatedApiKeyResponse:
 @router.get("/users", response_model=UsersResponse)
 async def list_users(accountId: str, principal: PrincipalDep, session: SessionDep) -> UsersResponse:
     """List the account's users."""
-    users = await UserService(session).list(principal, accountId)
+    users = await UserService(session).list_users(principal, accountId)
     return UsersResponse(users=[UserResponse.model_validate(u) for u in users])
 
 
@@ -72,7 +74,7 @@ async def delete_user(accountId: str, userId: str, principal: PrincipalDep, sess
 @router.get("/api-keys", response_model=ApiKeysResponse)
 async def list_api_keys(accountId: str, principal: PrincipalDep, session: SessionDep) -> ApiKeysResponse:
     """List the account's live API keys (never their values)."""
-    keys = await ApiKeyService(session).list(principal, accountId)
+    keys = await ApiKeyService(session).list_keys(principal, accountId)
     return ApiKeysResponse(api_keys=[key_view(k) for k in keys])
 
 
@@ -85,7 +87,9 @@ async def create_api_key(
 
 
 @router.delete("/api-keys/{keyId}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-async def revoke_api_key(accountId: str, keyId: str, principal: PrincipalDep, session: SessionDep) -> Response:
+async def revoke_api_key(
+    accountId: str, keyId: str, principal: PrincipalDep, session: SessionDep
+) -> Response:
     """Revoke an API key at once."""
     await ApiKeyService(session).revoke(principal, accountId, keyId)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -102,7 +102,7 @@ class UserService:
         await self.repo.add(user)
         return user
 
-    async def list(self, principal: Principal, account_id: str) -> list[User]:
+    async def list_users(self, principal: Principal, account_id: str) -> list[User]:
         principal.require_account(account_id)
         principal.require_account_admin()
         return list(await self.repo.active_users(account_id))
@@ -160,7 +160,7 @@ class ApiKeyService:
         await self.repo.add(issued.record)
         return issued
 
-    async def list(self, principal: Principal, account_id: str) -> list[ApiKey]:
+    async def list_keys(self, principal: Principal, account_id: str) -> list[ApiKey]:
         principal.require_account(account_id)
         principal.require_account_admin()
         return list(await self.repo.live_keys(account_id, utcnow()))
@@ -221,6 +221,8 @@ def _future_or_none(expires_at: datetime | None) -> datetime | None:
     if expires_at <= utcnow():
         raise SchemaValidationFailed(
             "'expiresAt' must be in the future.",
-            data={"errors": [{"path": "/body/expiresAt", "message": "must be in the future", "type": "value"}]},
+            data={
+                "errors": [{"path": "/body/expiresAt", "message": "must be in the future", "type": "value"}]
+            },
         )
     return expires_at

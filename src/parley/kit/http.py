@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -58,7 +58,7 @@ def make_route_class(validation_error: type[ParleyError] = SchemaValidationFaile
     class ParleyRoute(APIRoute):
         domain_validation_error = validation_error
 
-        def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
             expects_json = self.body_field is not None and not _route_takes_form(self)
 

@@ -28,7 +28,7 @@ def install_not_implemented_routes(app: FastAPI) -> int:
         (method, _shape(route.path))
         for route in app.routes
         if isinstance(route, APIRoute)
-        for method in route.methods
+        for method in route.methods or ()
     }
     added = 0
     for method, path in spec_operations():

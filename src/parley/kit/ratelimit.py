@@ -63,7 +63,7 @@ class MemoryRateLimiter:
 
 
 # Uses the Redis server's clock so that workers with drifting clocks still share one bucket.
-_TOKEN_BUCKET_LUA = """
+_BUCKET_SCRIPT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local t = redis.call('TIME')
@@ -89,7 +89,7 @@ class RedisRateLimiter:
         self.rate = per_second
         self.burst = burst
         self.key_prefix = key_prefix
-        self._script = redis.register_script(_TOKEN_BUCKET_LUA)
+        self._script = redis.register_script(_BUCKET_SCRIPT)
 
     async def hit(self, bucket: str) -> RateDecision:
         allowed, tokens = await self._script(
