@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from parley.errors import (
     MethodNotAllowed,
@@ -110,6 +111,16 @@ def _validation_error(error_cls: type[ParleyError], exc: RequestValidationError)
     return error_cls(data={"errors": validation_details(errors)})
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method any route serves at this path (Starlette reports only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and isinstance(route, APIRoute):
+            methods |= route.methods or set()
+    return sorted(methods)
+
+
 def _render(error: ParleyError) -> JSONResponse:
     return JSONResponse(
         error.envelope(current_correlation_id()), status_code=error.status, headers=error.headers
@@ -127,7 +138,7 @@ async def _handle_http_exception(request: Request, exc: Exception) -> Response:
         return _render(exc.__cause__)
     error_cls = by_status(exc.status_code)
     if error_cls is MethodNotAllowed:
-        allow = (exc.headers or {}).get("Allow", "")
+        allow = ", ".join(_allowed_methods(request))
         return _render(
             MethodNotAllowed(
                 f"{request.method} is not supported here. Allowed: {allow or 'none'}.",

@@ -19,6 +19,16 @@ def _add_correlation_id(
     return event_dict
 
 
+class _CurrentStderrHandler(logging.Handler):
+    """Writes to whatever sys.stderr is at emit time, so redirection (and test capture) works."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
 def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer(colors=False)
@@ -44,7 +54,7 @@ def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers = [handler]

@@ -37,11 +37,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 async def send_error(send: Send, error: ParleyError, correlation_id: str) -> None:
+    """Send the envelope; ``send`` must be RequestContextMiddleware's, which adds the header."""
     body = json.dumps(error.envelope(correlation_id)).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
-        (CORRELATION_HEADER.encode(), correlation_id.encode()),
     ]
     headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
@@ -105,10 +105,6 @@ class RequestContextMiddleware:
             correlation_id_var.reset(token)
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 class BodyLimitMiddleware:
     """Refuses bodies over the limit, whether announced by Content-Length or streamed."""
 
@@ -135,7 +131,9 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise _BodyTooLarge
+                    # Raised inside the app's body read, so the app's error handlers render it
+                    # (frameworks that wrap read errors keep it as the cause).
+                    raise self._error()
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -146,15 +144,10 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not response_started:
-                await send_error(send, self._error(), correlation_id)
-        except Exception as exc:
-            # Frameworks wrap errors raised while reading the body; unwrap ours.
-            if isinstance(exc.__cause__, _BodyTooLarge) and not response_started:
-                await send_error(send, self._error(), correlation_id)
-            else:
+        except PayloadTooLarge as error:
+            if response_started:
                 raise
+            await send_error(send, error, correlation_id)
 
     def _error(self) -> PayloadTooLarge:
         return PayloadTooLarge(
