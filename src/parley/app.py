@@ -14,6 +14,8 @@ from parley import __version__
 from parley.accounts.router import router as accounts_router
 from parley.agents.router import router as agents_router
 from parley.auth.router import router as auth_router
+from parley.behavior.router import router as behavior_router
+from parley.branches.router import router as branches_router
 from parley.config import Settings, get_settings
 from parley.health.router import router as health_router
 from parley.kit.db import create_engine, create_sessionmaker
@@ -77,7 +79,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = _rate_limiter(settings, None)
 
     install_error_handlers(app)
-    for router in (health_router, accounts_router, auth_router, agents_router):
+    for router in (
+        health_router,
+        accounts_router,
+        auth_router,
+        agents_router,
+        branches_router,
+        behavior_router,
+    ):
         app.include_router(router)
     install_not_implemented_routes(app)
     return app

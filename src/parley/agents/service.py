@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.agents.repository import AgentRepository
 from parley.agents.schemas import AgentSummary, CreateAgentBody, DuplicateAgentBody
 from parley.auth.principal import Principal
+from parley.branches.repository import BranchRepository
 from parley.errors import AccountNotFound, ProjectIdAlreadyExists, ProjectIdInvalid, ProjectNotFound
 from parley.kit.ids import new_id
 from parley.models import Account, Agent, Branch
@@ -87,7 +88,10 @@ class AgentService:
             llm_settings=source.llm_settings,
             experimental_config=source.experimental_config,
         )
-        await self._insert(copy)
+        new_main = await self._insert(copy)
+        source_main = await BranchRepository(self.session).by_ref(source.id, MAIN_BRANCH)
+        assert source_main is not None, "every agent has a main branch"
+        await BranchRepository(self.session).copy_resources(source_main.id, new_main.id, also_base=False)
         return (await self._summaries([copy]))[0]
 
     async def delete(self, principal: Principal, agent_id: str) -> None:
@@ -95,13 +99,16 @@ class AgentService:
         agent = await self.accessible(principal, agent_id)
         await self.repo.delete(agent.id)
 
-    async def _insert(self, agent: Agent) -> None:
+    async def _insert(self, agent: Agent) -> Branch:
+        """Insert the agent with its main branch; returns main."""
         if await self.repo.exists(agent.id):
             raise ProjectIdAlreadyExists(f"Agent ID '{agent.id}' is already taken.")
+        main = Branch(id=new_id("BRANCH", 8), agent_id=agent.id, name=MAIN_BRANCH)
         try:
-            await self.repo.add(agent, Branch(id=new_id("BRANCH", 8), agent_id=agent.id, name=MAIN_BRANCH))
+            await self.repo.add(agent, main)
         except IntegrityError:
             raise ProjectIdAlreadyExists(f"Agent ID '{agent.id}' is already taken.") from None
+        return main
 
     async def _require_account_exists(self, account_id: str) -> None:
         if await self.session.get(Account, account_id) is None:

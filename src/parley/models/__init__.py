@@ -3,6 +3,17 @@
 from parley.kit.db import Base
 from parley.models.account import Account, ApiKey, User
 from parley.models.agent import Agent, Branch
+from parley.models.branch_resource import BranchBaseResource, BranchResource
 from parley.models.system import SystemFlag
 
-__all__ = ["Account", "Agent", "ApiKey", "Base", "Branch", "SystemFlag", "User"]
+__all__ = [
+    "Account",
+    "Agent",
+    "ApiKey",
+    "Base",
+    "Branch",
+    "BranchBaseResource",
+    "BranchResource",
+    "SystemFlag",
+    "User",
+]

@@ -21,6 +21,8 @@ class Agent(TimestampMixin, Base):
     voice_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     llm_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     experimental_config: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # Bumped by every branch create, delete and merge; reported as PolyAI's sequence ids.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Branch(Base):
@@ -31,3 +33,5 @@ class Branch(Base):
     agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The agent's change counter when the branch was made (PolyAI's sequenceId).
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
