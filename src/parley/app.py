@@ -17,6 +17,8 @@ from parley.auth.router import router as auth_router
 from parley.behavior.router import router as behavior_router
 from parley.branches.router import router as branches_router
 from parley.config import Settings, get_settings
+from parley.deployments.artifacts import ArtifactCache
+from parley.deployments.router import router as deployments_router
 from parley.health.router import router as health_router
 from parley.kit.db import create_engine, create_sessionmaker
 from parley.kit.http import install_error_handlers
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = sessionmaker
     app.state.maintenance = MaintenanceSwitch(sessionmaker, settings.limits.maintenance_cache_seconds)
     app.state.redis = None
+    app.state.artifacts = ArtifactCache()
     app.state.rate_limiter = _rate_limiter(settings, None)
 
     install_error_handlers(app)
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         agents_router,
         branches_router,
         behavior_router,
+        deployments_router,
     ):
         app.include_router(router)
     install_not_implemented_routes(app)

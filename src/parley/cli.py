@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.config import Settings, get_settings
 
-app = typer.Typer(help="parley: a self-hostable conversational-agent platform.", no_args_is_help=True)
+# Plain tracebacks: rich ones print local variables, which may hold keys.
+app = typer.Typer(
+    help="parley: a self-hostable conversational-agent platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 admin_app = typer.Typer(help="Administration, run in-process against the database.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Accounts.", no_args_is_help=True)
@@ -40,14 +45,15 @@ async def prepare_database(settings: Settings, *, announce: bool = True) -> None
     """Migrate to head and, on an empty database, create and print the bootstrap keys."""
     from parley.accounts.service import bootstrap
     from parley.kit.db import create_engine, create_sessionmaker
-    from parley.kit.migrate import upgrade_to_head
+    from parley.kit.migrate import startup_lock, upgrade_to_head
 
     engine = create_engine(settings.database)
     try:
-        await upgrade_to_head(engine)
-        async with create_sessionmaker(engine)() as session:
-            result = await bootstrap(session, settings.bootstrap)
-            await session.commit()
+        async with startup_lock(engine):
+            await upgrade_to_head(engine)
+            async with create_sessionmaker(engine)() as session:
+                result = await bootstrap(session, settings.bootstrap)
+                await session.commit()
     finally:
         await engine.dispose()
     if result is not None and announce:

@@ -130,5 +130,10 @@ class ResourceRepository:
 
 
 async def lock_agent(session: AsyncSession, agent_id: str) -> None:
-    """Serialise writers of one agent's main (merges, imports) on PostgreSQL; SQLite has one writer."""
-    await session.execute(select(Agent.id).where(Agent.id == agent_id).with_for_update())
+    """Serialise writers of one agent (merges, imports, deployments) before they read anything.
+
+    A no-op UPDATE is the portable lock: on PostgreSQL it holds the agent's row lock until
+    commit; on SQLite the first write of a transaction takes the database's writer lock, so every
+    read that follows in the transaction sees a state no concurrent writer can change.
+    """
+    await session.execute(update(Agent).where(Agent.id == agent_id).values(sequence=Agent.sequence))

@@ -67,7 +67,11 @@ async def merge_branch(
 ) -> MergeBranchResponse:
     """Three-way merge the branch into main (conflicts: 409 with every conflict in data)."""
     body = body or MergeBranchBody()
-    outcome = await BranchService(session).merge(principal, agentId, branchId, body.conflict_resolutions)
+    outcome = await BranchService(session).merge(
+        principal, agentId, branchId, body.conflict_resolutions, body.deployment_message
+    )
     return MergeBranchResponse(
-        sequence=str(outcome.sequence), message="Branch merged to main", test_run_ids=[]
+        sequence=str(outcome.sequence),
+        message="Branch merged to main and deployed to sandbox",
+        test_run_ids=[],
     )

@@ -14,6 +14,7 @@ from parley.branches.names import name_key_for
 from parley.branches.repository import BranchRepository, ResourceRepository, lock_agent
 from parley.branches.schemas import ConflictResolution
 from parley.branches.scope import BranchScope, resolve_branch
+from parley.deployments.service import DeploymentService
 from parley.errors import BranchMainReadOnly, BranchMergeConflict, BranchNameAlreadyExists
 from parley.kit.db import utcnow
 from parley.kit.ids import new_id
@@ -63,7 +64,12 @@ class BranchService:
         return await self.repo.bump_sequence(scope.agent.id)
 
     async def merge(
-        self, principal: Principal, agent_id: str, branch_ref: str, resolutions: list[ConflictResolution]
+        self,
+        principal: Principal,
+        agent_id: str,
+        branch_ref: str,
+        resolutions: list[ConflictResolution],
+        deployment_message: str = "",
     ) -> MergeOutcome:
         scope = await self._feature_branch(principal, agent_id, branch_ref)
         await lock_agent(self.session, scope.agent.id)
@@ -88,6 +94,8 @@ class BranchService:
                 data={"conflicts": conflicts},
             )
         await self._write_main(main, result.merged)
+        # Compiles main first: a merge that would not deploy fails whole (9004), main untouched.
+        await DeploymentService(self.session).publish_after_merge(principal, scope.agent, deployment_message)
         await self.repo.delete(scope.branch.id)
         sequence = await self.repo.bump_sequence(scope.agent.id)
         return MergeOutcome(sequence=sequence, main=main)

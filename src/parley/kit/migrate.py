@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -11,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 # Any fixed number: PostgreSQL advisory locks are keyed by integers.
-_MIGRATION_LOCK_KEY = 7_263_540_118
+_STARTUP_LOCK_KEY = 7_263_540_118
 
 
 def alembic_config(database_url: str) -> Config:
@@ -22,20 +24,27 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-async def upgrade_to_head(engine: AsyncEngine) -> None:
-    """Migrate to head. On PostgreSQL under an advisory lock, so that workers starting together
-    migrate once and the others wait for it."""
+@asynccontextmanager
+async def startup_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Held while a process migrates and bootstraps, so that workers or hosts starting together
+    do it once and the others wait (PostgreSQL advisory lock; SQLite's writer lock suffices)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
     async with engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            await connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
-            await connection.commit()
+        await connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _STARTUP_LOCK_KEY})
+        await connection.commit()
         try:
-            await connection.run_sync(_upgrade, str(engine.url.render_as_string(hide_password=False)))
-            await connection.commit()
+            yield
         finally:
-            if connection.dialect.name == "postgresql":
-                await connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY})
-                await connection.commit()
+            await connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _STARTUP_LOCK_KEY})
+            await connection.commit()
+
+
+async def upgrade_to_head(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.run_sync(_upgrade, str(engine.url.render_as_string(hide_password=False)))
+        await connection.commit()
 
 
 def _upgrade(connection: object, url: str) -> None:

@@ -4,16 +4,20 @@ from parley.kit.db import Base
 from parley.models.account import Account, ApiKey, User
 from parley.models.agent import Agent, Branch
 from parley.models.branch_resource import BranchBaseResource, BranchResource
+from parley.models.deployment import ActiveDeployment, Artifact, Deployment
 from parley.models.system import SystemFlag
 
 __all__ = [
     "Account",
+    "ActiveDeployment",
     "Agent",
     "ApiKey",
+    "Artifact",
     "Base",
     "Branch",
     "BranchBaseResource",
     "BranchResource",
+    "Deployment",
     "SystemFlag",
     "User",
 ]

@@ -1,0 +1,69 @@
+"""Every SQL statement about artifacts and deployments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.models import ActiveDeployment, Artifact, Deployment
+
+
+class DeploymentRepository:
+    def __init__(self, session: AsyncSession, agent_id: str) -> None:
+        self.session = session
+        self.agent_id = agent_id
+
+    async def artifact(self, version: str) -> Artifact | None:
+        return await self.session.get(Artifact, (self.agent_id, version))
+
+    async def next_artifact_number(self) -> int:
+        highest = await self.session.scalar(
+            select(func.max(Artifact.number)).where(Artifact.agent_id == self.agent_id)
+        )
+        return int(highest or 0) + 1
+
+    async def add(self, obj: Artifact | Deployment | ActiveDeployment) -> None:
+        self.session.add(obj)
+        await self.session.flush()
+
+    async def deployment(self, deployment_id: str) -> Deployment | None:
+        stmt = select(Deployment).where(Deployment.agent_id == self.agent_id, Deployment.id == deployment_id)
+        return await self.session.scalar(stmt)
+
+    async def history(self, environment: str, limit: int) -> Sequence[Deployment]:
+        stmt = (
+            select(Deployment)
+            .where(Deployment.agent_id == self.agent_id, Deployment.environment == environment)
+            .order_by(Deployment.created_at.desc(), Deployment.id.desc())
+            .limit(limit)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def ever_deployed(self, environment: str, version: str) -> bool:
+        stmt = select(Deployment.id).where(
+            Deployment.agent_id == self.agent_id,
+            Deployment.environment == environment,
+            Deployment.version == version,
+        )
+        return (await self.session.scalar(stmt.limit(1))) is not None
+
+    async def active_row(self, environment: str) -> ActiveDeployment | None:
+        return await self.session.get(ActiveDeployment, (self.agent_id, environment))
+
+    async def active(self, environment: str) -> Deployment | None:
+        stmt = (
+            select(Deployment)
+            .join(ActiveDeployment, ActiveDeployment.deployment_id == Deployment.id)
+            .where(ActiveDeployment.agent_id == self.agent_id, ActiveDeployment.environment == environment)
+        )
+        return await self.session.scalar(stmt)
+
+    async def all_active(self) -> Sequence[Deployment]:
+        stmt = (
+            select(Deployment)
+            .join(ActiveDeployment, ActiveDeployment.deployment_id == Deployment.id)
+            .where(ActiveDeployment.agent_id == self.agent_id)
+        )
+        return (await self.session.scalars(stmt)).all()
