@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,9 +76,10 @@ class BranchService:
         await lock_agent(self.session, scope.agent.id)
         main = await self.repo.by_ref(scope.agent.id, MAIN_BRANCH)
         assert main is not None
+        ours_rows = list(await self.repo.all_resources(scope.branch.id))
         result = three_way_merge(
             base=_docs(list(await self.repo.base_resources(scope.branch.id))),
-            ours=_docs(list(await self.repo.all_resources(scope.branch.id))),
+            ours=_docs(ours_rows),
             theirs=_docs(list(await self.repo.all_resources(main.id))),
             resolutions={
                 tuple(r.path): Resolution(r.strategy, r.value)
@@ -93,14 +95,15 @@ class BranchService:
                 f"The branch has {len(conflicts)} conflict(s) with main; resolve with conflictResolutions.",
                 data={"conflicts": conflicts},
             )
-        await self._write_main(main, result.merged)
+        created = {(r.kind, r.resource_id): r.created_at for r in ours_rows}
+        await self._write_main(main, result.merged, created)
         # Compiles main first: a merge that would not deploy fails whole (9004), main untouched.
         await DeploymentService(self.session).publish_after_merge(principal, scope.agent, deployment_message)
         await self.repo.delete(scope.branch.id)
         sequence = await self.repo.bump_sequence(scope.agent.id)
         return MergeOutcome(sequence=sequence, main=main)
 
-    async def _write_main(self, main: Branch, merged: dict[Key, Doc]) -> None:
+    async def _write_main(self, main: Branch, merged: dict[Key, Doc], created: dict[Key, datetime]) -> None:
         resources = ResourceRepository(self.session, main.id)
         current = {(r.kind, r.resource_id): r for r in await self.repo.all_resources(main.id)}
         for key in current:
@@ -133,6 +136,8 @@ class BranchService:
                         parent_id=doc.parent_id,
                         name_key=name_key_for(doc.data, key[1]),
                         data=doc.data,
+                        # Lists are ordered by creation: keep the branch's, not the merge's, time.
+                        created_at=created.get(key, now),
                     )
                 )
         await resources.flush()

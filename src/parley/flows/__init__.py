@@ -1,0 +1,1 @@
+"""Flows: named, branch-scoped conversation state machines, their steps and transition functions."""
