@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -54,6 +55,9 @@ async def prepare_database(settings: Settings, *, announce: bool = True) -> None
             async with create_sessionmaker(engine)() as session:
                 result = await bootstrap(session, settings.bootstrap)
                 await session.commit()
+            loaded = []
+            if result is not None and settings.examples_dir is not None:
+                loaded = await _load_examples(engine, settings.examples_dir)
     finally:
         await engine.dispose()
     if result is not None and announce:
@@ -61,6 +65,25 @@ async def prepare_database(settings: Settings, *, announce: bool = True) -> None
         typer.echo("These keys are shown once; store them now.")
         typer.echo(f"  operator key (may create accounts): {result.operator_key}")
         typer.echo(f"  admin key for account 'default':    {result.account.admin_key.secret}")
+        for agent_id in loaded:
+            typer.echo(f"  example agent '{agent_id}' deployed to sandbox, pre-release and live")
+
+
+async def _load_examples(engine: Any, examples_dir: Path) -> list[str]:
+    """Load every example agent; each in its own transaction, so one bad example spares the rest."""
+    from parley.demo import example_folders, load_example
+    from parley.kit.db import create_sessionmaker
+    from parley.kit.logging import get_logger
+
+    loaded = []
+    for folder in example_folders(examples_dir):
+        async with create_sessionmaker(engine)() as session:
+            try:
+                loaded.append(await load_example(session, folder))
+                await session.commit()
+            except Exception:
+                get_logger("parley.demo").exception("example agent failed to load", example=folder.name)
+    return loaded
 
 
 @app.command()
@@ -347,4 +370,8 @@ def maintenance_status() -> None:
 
 
 def main() -> None:
+    from parley.kit.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
     app()

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Region = Literal["us-1", "uk-1", "euw-1", "studio"]
@@ -74,6 +74,60 @@ class LimitSettings(BaseSettings):
     maintenance_cache_seconds: float = Field(default=1.0, ge=0)
 
 
+class SandboxSettings(BaseSettings):
+    """Limits of the worker processes that run user functions (src/parley/runtime/sandbox)."""
+
+    model_config = SettingsConfigDict(env_prefix="PARLEY_SANDBOX_", extra="ignore")
+
+    pool_size: int = Field(default=2, ge=1, le=64)
+    timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    memory_mb: int = Field(default=256, ge=64, le=65536)
+    max_output_bytes: int = Field(default=1_000_000, ge=4096, le=64 * 1024 * 1024)
+    max_input_bytes: int = Field(default=1_000_000, ge=4096, le=64 * 1024 * 1024)
+    max_effects: int = Field(default=1000, ge=1, le=100_000)
+    # auto: use a network namespace where the host allows it; required: refuse to run without one.
+    network_namespace: Literal["auto", "required", "off"] = "auto"
+    # When the server runs as root, workers drop to this uid/gid (nobody); None keeps root.
+    run_as_uid: int | None = Field(default=65534, ge=1)
+    start_timeout_seconds: float = Field(default=15.0, gt=0)
+
+
+class RuntimeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARLEY_RUNTIME_", extra="ignore")
+
+    # A conversation idle longer than this is ended; a message to it answers CHAT_TIMEOUT.
+    chat_timeout_seconds: float = Field(default=1800.0, gt=0)
+    # How long a message waits for the previous one of the same conversation to finish.
+    lock_wait_seconds: float = Field(default=30.0, gt=0)
+    provider: Literal["rules", "openai"] = "rules"
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_seconds: float = Field(default=30.0, gt=0)
+    retrieval_threshold: float = Field(default=0.3, ge=0)
+
+
+class MessagingSettings(BaseSettings):
+    """Webchat messaging (docs/webchat.md): access tokens, sessions, the WebSocket's limits."""
+
+    model_config = SettingsConfigDict(env_prefix="PARLEY_MESSAGING_", extra="ignore")
+
+    # Signs access tokens. Unset: a secret generated once and kept in the database, so that every
+    # worker and host sharing the database agrees on it. Changing it invalidates issued tokens.
+    secret: SecretStr | None = Field(default=None, min_length=32)
+    access_token_ttl_seconds: int = Field(default=86400, ge=1)
+    # A session with no client message for this long is ended (REASON_USER_ABANDONED).
+    session_idle_seconds: float = Field(default=600.0, gt=0)
+    # Advertised to clients; a socket that sends nothing for heartbeat_timeout_seconds is closed 4408.
+    heartbeat_interval_seconds: int = Field(default=30, ge=1)
+    heartbeat_timeout_seconds: float = Field(default=90.0, gt=0)
+    max_connections_per_session: int = Field(default=10, ge=1)
+    max_message_bytes: int = Field(default=131072, ge=1024)
+    max_reconnect_attempts: int = Field(default=5, ge=0)
+    stream_chunk_chars: int = Field(default=48, ge=1)
+    replay_batch_size: int = Field(default=100, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PARLEY_", extra="ignore")
 
@@ -85,6 +139,9 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     bootstrap: BootstrapSettings = Field(default_factory=BootstrapSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    messaging: MessagingSettings = Field(default_factory=MessagingSettings)
     examples_dir: Path | None = None
 
 

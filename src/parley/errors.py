@@ -52,10 +52,14 @@ class ParleyError(Exception):
         *,
         data: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        persist: bool = False,
     ) -> None:
         self.message = message or self.spec.message
         self.data = data
         self.headers = headers or {}
+        # True when the error reports a state change the server must keep (a conversation that
+        # timed out is ended even though the request that found out is answered with an error).
+        self.persist = persist
         super().__init__(self.message)
 
     @property
@@ -651,6 +655,46 @@ class FlowsReservedFunctionName(
 ): ...
 
 
+class FlowStepNotFound(
+    ParleyError,
+    code="FLOW_STEP_NOT_FOUND",
+    id=8007,
+    status=404,
+    message="Step does not exist in this flow.",
+    domain=_F,
+): ...
+
+
+class FlowStepNameAlreadyExists(
+    ParleyError,
+    code="FLOW_STEP_NAME_ALREADY_EXISTS",
+    id=8008,
+    status=409,
+    message="A step with this name already exists in the flow.",
+    domain=_F,
+): ...
+
+
+class EntityNotFound(
+    ParleyError,
+    code="ENTITY_NOT_FOUND",
+    id=8009,
+    status=404,
+    message="Entity does not exist.",
+    domain=_F,
+): ...
+
+
+class EntityNameAlreadyExists(
+    ParleyError,
+    code="ENTITY_NAME_ALREADY_EXISTS",
+    id=8010,
+    status=409,
+    message="An entity with this name already exists.",
+    domain=_F,
+): ...
+
+
 # --- Functions --------------------------------------------------------------------------------
 
 _FN = "functions"
@@ -856,6 +900,26 @@ class ConnectorsValidationFailed(
 ): ...
 
 
+class HandoffNotFound(
+    ParleyError,
+    code="HANDOFF_NOT_FOUND",
+    id=14008,
+    status=404,
+    message="Handoff does not exist.",
+    domain=_T,
+): ...
+
+
+class HandoffNameAlreadyExists(
+    ParleyError,
+    code="HANDOFF_NAME_ALREADY_EXISTS",
+    id=14009,
+    status=409,
+    message="A handoff with this name already exists.",
+    domain=_T,
+): ...
+
+
 # --- SMS --------------------------------------------------------------------------------------
 
 _S = "sms"
@@ -962,6 +1026,16 @@ class AttributeNotFound(
     id=26008,
     status=404,
     message="Attribute does not exist.",
+    domain=_V,
+): ...
+
+
+class AttributeNameAlreadyExists(
+    ParleyError,
+    code="ATTRIBUTE_NAME_ALREADY_EXISTS",
+    id=26009,
+    status=409,
+    message="An attribute with this name already exists.",
     domain=_V,
 ): ...
 

@@ -91,9 +91,9 @@ async def test_default_step_lifecycle(
     assert patched.status_code == 200 and patched.json() == {**step, "prompt": "Ask again."}
 
     assert (await client.delete(f"{steps_path}/{step['id']}", headers=admin)).status_code == 204
-    error = assert_error(await client.get(f"{steps_path}/{step['id']}", headers=admin), "FLOW_NOT_FOUND")
+    error = assert_error(await client.get(f"{steps_path}/{step['id']}", headers=admin), "FLOW_STEP_NOT_FOUND")
     assert step["id"] in error["message"] and "Step" in error["message"]
-    assert_error(await client.delete(f"{steps_path}/{step['id']}", headers=admin), "FLOW_NOT_FOUND")
+    assert_error(await client.delete(f"{steps_path}/{step['id']}", headers=admin), "FLOW_STEP_NOT_FOUND")
     assert await steps(client, admin, steps_path) == [verify]
 
 
@@ -139,12 +139,12 @@ async def test_step_names_are_unique_in_their_flow_only(
     for name in ("Greet", "greet", "GREET."):
         body = {"name": name, "stepType": "advanced", "prompt": "Hi"}
         error = assert_error(
-            await client.post(steps_path, json=body, headers=admin), "FLOWS_NAME_ALREADY_EXISTS"
+            await client.post(steps_path, json=body, headers=admin), "FLOW_STEP_NAME_ALREADY_EXISTS"
         )
         assert "step" in error["message"]
     error = assert_error(
         await client.patch(f"{steps_path}/{second['id']}", json={"name": "greet"}, headers=admin),
-        "FLOWS_NAME_ALREADY_EXISTS",
+        "FLOW_STEP_NAME_ALREADY_EXISTS",
     )
     assert await steps(client, admin, steps_path) == [first, second]
     # Another flow may have a step of the same name.
@@ -159,7 +159,9 @@ async def test_a_step_belongs_to_one_flow(
     other = await new_flow(client, admin, base, "Other")
     wrong = f"{base}/flows/{other['id']}/steps/{step['id']}"
     for method, body in (("GET", None), ("PATCH", {"prompt": "Hijacked"}), ("DELETE", None)):
-        error = assert_error(await client.request(method, wrong, json=body, headers=admin), "FLOW_NOT_FOUND")
+        error = assert_error(
+            await client.request(method, wrong, json=body, headers=admin), "FLOW_STEP_NOT_FOUND"
+        )
         assert step["id"] in error["message"]
     assert (await client.get(f"{base}/flows/{flow['id']}/steps/{step['id']}", headers=admin)).json() == step
 
@@ -542,7 +544,8 @@ async def test_bad_step_patches_change_nothing(
     ):
         assert_error(await client.patch(path, json=body, headers=admin), "SCHEMA_VALIDATION_FAILED")
     assert_error(
-        await client.patch(f"{steps_path}/STEP-NOPE", json={"prompt": "x"}, headers=admin), "FLOW_NOT_FOUND"
+        await client.patch(f"{steps_path}/STEP-NOPE", json={"prompt": "x"}, headers=admin),
+        "FLOW_STEP_NOT_FOUND",
     )
     assert (await client.get(path, headers=admin)).json() == step
 

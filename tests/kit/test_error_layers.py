@@ -203,3 +203,13 @@ class TestCorrelationId:
         assert (await client.get("/health", headers={CORRELATION_HEADER: good})).headers[
             CORRELATION_HEADER
         ] == good
+
+
+async def test_nul_in_paths_and_queries(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    # An id that cannot exist answers the not-found of what it would name; nothing reaches the store.
+    assert_error(await client.get("/v1/agents/%00/branches", headers=admin), "PROJECT_NOT_FOUND")
+    assert_error(await client.delete("/v1/agents/a%00b", headers=admin), "PROJECT_NOT_FOUND")
+    assert_error(await client.get("/v1/agents/a/branches/b%00/behavior", headers=admin), "BRANCH_NOT_FOUND")
+    assert_error(await client.get("/v1/accounts/default/users/u%00", headers=admin), "AUTH_USER_NOT_FOUND")
+    response = await client.get("/v1/accounts/default/agents", params={"x": "a\x00"}, headers=admin)
+    assert_error(response, "SCHEMA_VALIDATION_FAILED")

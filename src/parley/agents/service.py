@@ -46,6 +46,8 @@ class AgentService:
 
     async def accessible(self, principal: Principal, agent_id: str) -> Agent:
         """The agent, if it exists in the caller's account and the key may touch it."""
+        if not AGENT_ID_PATTERN.fullmatch(agent_id):
+            raise ProjectNotFound(f"Agent '{agent_id[:100]}' does not exist.")
         agent = await self.repo.get(agent_id)
         if agent is None or (not principal.is_operator and agent.account_id != principal.account_id):
             raise ProjectNotFound(f"Agent '{agent_id}' does not exist.")

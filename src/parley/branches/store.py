@@ -98,4 +98,7 @@ class ResourceStore:
 
     def _taken(self, document: dict[str, Any]) -> ParleyError:
         name = document.get("name", "")
-        return self.kind.name_taken(f"A {self.kind.label.lower()} named '{name}' already exists.")
+        label = self.kind.label if self.kind.label[:2].isupper() else self.kind.label.lower()
+        return self.kind.name_taken(
+            f"Another {label} is already named '{name}' (names are compared ignoring case)."
+        )

@@ -143,6 +143,15 @@ class _Compiler:
                 defaults=[v.get("name") for v in defaults],
             )
 
+        handoffs = [_clean(r.data) for r in docs[kinds.HANDOFF]]
+        handoff_defaults = [h for h in handoffs if h.get("isDefault")]
+        if handoffs and len(handoff_defaults) != 1:
+            self.error(
+                "handoffs",
+                "Exactly one handoff must be the default.",
+                defaults=[h.get("name") for h in handoff_defaults],
+            )
+
         content: dict[str, Any] = {
             "formatVersion": FORMAT_VERSION,
             "agent": {
@@ -158,7 +167,7 @@ class _Compiler:
             "startFunction": special.get("start"),
             "endFunction": special.get("end"),
             "entities": _by_name([_clean(r.data) for r in docs[kinds.ENTITY]]),
-            "handoffs": _by_name([_clean(r.data) for r in docs[kinds.HANDOFF]]),
+            "handoffs": _by_name(handoffs),
             "smsTemplates": _by_name(sms_templates),
             "variants": _by_name(variants),
             "attributes": _by_name([_clean(r.data) for r in docs[kinds.ATTRIBUTE]]),

@@ -12,6 +12,8 @@ from parley.errors import (
     FlowNotFound,
     FlowsFunctionNameAlreadyExists,
     FlowsNameAlreadyExists,
+    FlowStepNameAlreadyExists,
+    FlowStepNotFound,
     FunctionNotFound,
 )
 
@@ -26,8 +28,8 @@ STEP = ResourceKind(
     name=kinds.FLOW_STEP,
     id_prefix="STEP",
     label="Step",
-    not_found=FlowNotFound,
-    name_taken=FlowsNameAlreadyExists,
+    not_found=FlowStepNotFound,
+    name_taken=FlowStepNameAlreadyExists,
 )
 FLOW_FUNCTION = ResourceKind(
     name=kinds.FLOW_FUNCTION,

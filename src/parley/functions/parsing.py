@@ -68,6 +68,9 @@ def parse_function(code: str, name: str, *, leading: tuple[str, ...] = ("conv",)
         raise _fail(f"Syntax error: {exc.msg}.", exc.lineno, exc.offset) from None
     except ValueError as exc:  # e.g. null bytes in the source
         raise _fail(f"Source cannot be parsed: {exc}.") from None
+    except (MemoryError, RecursionError):
+        # e.g. thousands of nested unary operators: the parser gives up, the server must not.
+        raise _fail("Source cannot be parsed: it is nested too deeply.") from None
     entry = next(
         (
             node

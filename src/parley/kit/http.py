@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -12,9 +13,11 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from parley import errors
 from parley.errors import (
     MethodNotAllowed,
     ParleyError,
+    ResourceNotFound,
     SchemaValidationFailed,
     UnsupportedMediaType,
     by_status,
@@ -64,12 +67,37 @@ def make_route_class(validation_error: type[ParleyError] = SchemaValidationFaile
             expects_json = self.body_field is not None and not _route_takes_form(self)
 
             async def parley_handler(request: Request) -> Response:
+                # PostgreSQL cannot hold U+0000: such an id can name nothing, such a value is invalid.
+                for name, value in request.path_params.items():
+                    if "\x00" in value:
+                        raise _NUL_PATH_ERRORS.get(name, ResourceNotFound)(
+                            f"'{name}' names nothing that exists."
+                        )
+                bad_query = [
+                    key for key, value in request.query_params.multi_items() if "\x00" in key + value
+                ]
+                if bad_query:
+                    raise self.domain_validation_error(
+                        "Query parameters must not contain NUL (U+0000) characters.",
+                        data={
+                            "errors": [
+                                {"path": f"/query/{k}", "message": "contains a NUL character"}
+                                for k in bad_query
+                            ]
+                        },
+                    )
                 if expects_json and request.method in _BODY_METHODS:
                     await _require_json_content_type(request)
+                    await _refuse_nul_characters(request, self.domain_validation_error)
                 try:
                     response = await handler(request)
                 except RequestValidationError as exc:
                     raise _validation_error(self.domain_validation_error, exc) from None
+                except ParleyError as exc:
+                    session = getattr(request.state, "db_session", None)
+                    if exc.persist and session is not None:
+                        await session.commit()
+                    raise
                 session = getattr(request.state, "db_session", None)
                 if session is not None:
                     # Commit before the response leaves: a failed commit must not look like success.
@@ -79,6 +107,32 @@ def make_route_class(validation_error: type[ParleyError] = SchemaValidationFaile
             return parley_handler
 
     return ParleyRoute
+
+
+# The not-found error of the resource each path parameter names, for ids that cannot exist.
+_NUL_PATH_ERRORS: dict[str, type[ParleyError]] = {
+    "accountId": errors.AccountNotFound,
+    "account_id": errors.AccountNotFound,
+    "agentId": errors.ProjectNotFound,
+    "project_id": errors.ProjectNotFound,
+    "branchId": errors.BranchNotFound,
+    "userId": errors.AuthUserNotFound,
+    "keyId": errors.ApiKeyNotFound,
+    "topicId": errors.KnowledgeBaseTopicNotFound,
+    "flowId": errors.FlowNotFound,
+    "stepId": errors.FlowStepNotFound,
+    "functionId": errors.FunctionNotFound,
+    "entityId": errors.EntityNotFound,
+    "handoffId": errors.HandoffNotFound,
+    "templateId": errors.SmsTemplateNotFound,
+    "variantId": errors.VariantNotFound,
+    "attributeId": errors.AttributeNotFound,
+    "deploymentId": errors.DeploymentNotFound,
+    "conversationId": errors.ConversationsNotFound,
+    "connectorId": errors.ConnectorsNotFound,
+    "phoneNumber": errors.PhoneNumbersInvalidPhoneNumberFormat,
+    "clientEnv": errors.RealTimeConfigUnknownClientEnvironment,
+}
 
 
 def _route_takes_form(route: APIRoute) -> bool:
@@ -102,6 +156,42 @@ async def _require_json_content_type(request: Request) -> None:
         raise UnsupportedMediaType(
             f"This endpoint takes 'application/json', not '{content_type.split(';', 1)[0][:100]}'.",
         )
+
+
+async def _refuse_nul_characters(request: Request, error_cls: type[ParleyError]) -> None:
+    """PostgreSQL cannot store U+0000 in text or JSON, so no store may ever be handed one."""
+    body = await request.body()
+    if b"\\u0000" not in body and b"\x00" not in body:
+        return
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return  # the framework reports malformed JSON itself
+    paths = [path for path in _nul_paths(document, "/body")]
+    if paths:
+        raise error_cls(
+            "Text must not contain NUL (U+0000) characters.",
+            data={
+                "errors": [
+                    {"path": p, "message": "contains a NUL character", "type": "string_nul"} for p in paths
+                ]
+            },
+        )
+
+
+def _nul_paths(value: Any, path: str) -> list[str]:
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            pointer = f"{path}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            found += [pointer] if "\x00" in str(key) else []
+            found += _nul_paths(item, pointer)
+        return found
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _nul_paths(item, f"{path}/{i}")]
+    return []
 
 
 def _validation_error(error_cls: type[ParleyError], exc: RequestValidationError) -> ParleyError:

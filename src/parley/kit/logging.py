@@ -31,7 +31,10 @@ class _CurrentStderrHandler(logging.Handler):
 
 def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer()
+        if json_output
+        # Plain tracebacks: rich ones print local variables, which may hold keys and user data.
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -59,6 +62,8 @@ def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
+    # Alembic narrates every plugin and revision at INFO; only its warnings matter here.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     # uvicorn's own access log has no correlation id; ours replaces it.
     logging.getLogger("uvicorn.access").disabled = True
     for name in ("uvicorn", "uvicorn.error"):

@@ -4,8 +4,12 @@ from parley.kit.db import Base
 from parley.models.account import Account, ApiKey, User
 from parley.models.agent import Agent, Branch
 from parley.models.branch_resource import BranchBaseResource, BranchResource
+from parley.models.conversation import Conversation, ConversationTurn
 from parley.models.deployment import ActiveDeployment, Artifact, Deployment
+from parley.models.messaging import MessagingEvent, MessagingSession
+from parley.models.realtime import RealTimeConfig
 from parley.models.system import SystemFlag
+from parley.models.telephony import Connector, PhoneNumber
 
 __all__ = [
     "Account",
@@ -17,7 +21,14 @@ __all__ = [
     "Branch",
     "BranchBaseResource",
     "BranchResource",
+    "Connector",
+    "Conversation",
+    "ConversationTurn",
     "Deployment",
+    "MessagingEvent",
+    "MessagingSession",
+    "PhoneNumber",
+    "RealTimeConfig",
     "SystemFlag",
     "User",
 ]

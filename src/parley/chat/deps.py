@@ -1,0 +1,32 @@
+"""Dependencies of the runtime routes: the engine's collaborators, and the per-conversation lock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from fastapi import Request
+
+from parley.chat.runtime import RuntimeDeps
+from parley.kit.locks import LockStore
+
+
+def runtime_deps(request: Request) -> RuntimeDeps:
+    state = request.app.state
+    return RuntimeDeps(
+        engine=state.conversation_engine,
+        artifacts=state.artifacts,
+        chat_timeout_seconds=state.settings.runtime.chat_timeout_seconds,
+    )
+
+
+async def hold_conversation(request: Request, conversation_id: str) -> AsyncIterator[None]:
+    """One message at a time per conversation, held until after the response is committed.
+
+    Used as a yield dependency: FastAPI releases it after the response is sent, which is after the
+    route class commits, so the next message of this conversation always reads committed state.
+    """
+    locks: LockStore = request.app.state.locks
+    async with locks.lock(
+        f"conversation:{conversation_id}", request.app.state.settings.runtime.lock_wait_seconds
+    ):
+        yield

@@ -1,0 +1,1 @@
+"""Entities: typed values that flow steps extract from what the caller says."""

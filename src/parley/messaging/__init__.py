@@ -1,0 +1,1 @@
+"""Webchat messaging: access tokens, sessions, and the event WebSocket (docs/webchat.md)."""

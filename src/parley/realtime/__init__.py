@@ -1,0 +1,1 @@
+"""Real-time configs: per-environment JSON Schema + values, read by the runtime at once."""

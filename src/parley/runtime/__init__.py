@@ -1,0 +1,1 @@
+"""The conversation runtime: everything that executes an agent, independent of HTTP."""

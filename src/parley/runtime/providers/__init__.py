@@ -1,0 +1,1 @@
+"""Model providers: how the agent decides what to say and which tools to call."""

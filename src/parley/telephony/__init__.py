@@ -1,0 +1,1 @@
+"""Telephony: connectors (with their tokens) and the phone numbers routed to them."""
