@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 from click.testing import Result
 from typer.testing import CliRunner
 
+from parley.app import create_app
 from parley.cli import app as cli_app
 from parley.config import get_settings, normalise_database_url
 from parley.errors import CATALOGUE
@@ -89,11 +90,9 @@ def fails_with(code: str, *args: str) -> Result:
 
 
 def call_app(database_url: str, *requests: tuple[str, str, dict[str, str]]) -> list[httpx.Response]:
-    """Send requests, in order, to an app built on the CLI's database as `parley serve` would."""
+    """Send requests, in order, to a freshly built app on the database the CLI has been changing."""
 
     async def run() -> list[httpx.Response]:
-        from parley.app import create_app
-
         app = create_app(make_settings(database_url))
         responses = []
         async with app.router.lifespan_context(app):
@@ -111,7 +110,6 @@ def parley_subprocess(*args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "parley", *args],
         capture_output=True,
         text=True,
-        env=os.environ.copy(),
         timeout=120,
         check=False,
     )

@@ -112,6 +112,9 @@ def serve(
         access_log=False,
         log_config=None,
         lifespan="on",
+        # Webchat liveness is ours (heartbeats, close 4408 "pong timeout"); uvicorn's protocol
+        # pings would close silent peers with 1011 first.
+        ws_ping_interval=None,
     )
 
 

@@ -1,8 +1,9 @@
 """One database per test module, with the demo agent and a connector already in it.
 
 Building the agent (branch, topics, function, merge, deploy) costs about a second, so it is done
-once per module; each test then starts its own app on that database (cheap), with the settings it
-needs, and makes its own sessions, which are independent of every other test's.
+once per module, by an app that then serves the module's tests (``chat``). A test that needs other
+settings starts an app of its own on the same database (``support.webchat``), as a second worker
+would. Every test makes its own sessions, independent of every other test's.
 """
 
 from __future__ import annotations

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from parley.chat.runtime import RuntimeDeps
 from parley.kit.locks import LockStore
 
 
-def runtime_deps(request: Request) -> RuntimeDeps:
+def runtime_deps(request: HTTPConnection) -> RuntimeDeps:
     state = request.app.state
     return RuntimeDeps(
         engine=state.conversation_engine,
