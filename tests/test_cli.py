@@ -57,7 +57,7 @@ def known_keys(database: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("PARLEY_BOOTSTRAP_API_KEY", ADMIN_KEY)
     monkeypatch.setenv("PARLEY_BOOTSTRAP_OPERATOR_KEY", OPERATOR_KEY)
     get_settings.cache_clear()
-    output = ok("db", "upgrade")
+    output = ok_stderr("db", "upgrade")
     assert dict((m[1], m[2]) for m in KEY_LINE.finditer(output)) == {
         "operator key": OPERATOR_KEY,
         "admin key for account 'default'": ADMIN_KEY,
@@ -73,6 +73,14 @@ def ok(*args: str) -> str:
     result = invoke(*args)
     assert result.exit_code == 0, (args, result.output, result.stderr, result.exception)
     return result.stdout
+
+
+def ok_stderr(*args: str) -> str:
+    """The bootstrap banner goes to stderr, so that stdout stays parseable JSON."""
+    result = invoke(*args)
+    assert result.exit_code == 0, (args, result.output, result.stderr, result.exception)
+    assert "pk_" not in result.stdout
+    return result.stderr
 
 
 def ok_json(*args: str) -> Any:
@@ -119,10 +127,10 @@ def parley_subprocess(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_db_upgrade_bootstraps_once_and_prints_the_keys_once(database: str) -> None:
-    first = ok("db", "upgrade")
-    keys = {m[1]: m[2] for m in KEY_LINE.finditer(first)}
+    first = invoke("db", "upgrade")
+    keys = {m[1]: m[2] for m in KEY_LINE.finditer(first.stderr)}
     assert set(keys) == {"operator key", "admin key for account 'default'"}
-    assert "database is at head" in first
+    assert "database is at head" in first.stdout and "pk_" not in first.stdout
 
     second = ok("db", "upgrade")
     assert "database is at head" in second

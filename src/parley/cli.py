@@ -61,12 +61,13 @@ async def prepare_database(settings: Settings, *, announce: bool = True) -> None
     finally:
         await engine.dispose()
     if result is not None and announce:
-        typer.echo("parley bootstrap: created the operator key and the 'default' account.")
-        typer.echo("These keys are shown once; store them now.")
-        typer.echo(f"  operator key (may create accounts): {result.operator_key}")
-        typer.echo(f"  admin key for account 'default':    {result.account.admin_key.secret}")
+        # On stderr: admin commands print JSON on stdout, which must stay parseable.
+        typer.echo("parley bootstrap: created the operator key and the 'default' account.", err=True)
+        typer.echo("These keys are shown once; store them now.", err=True)
+        typer.echo(f"  operator key (may create accounts): {result.operator_key}", err=True)
+        typer.echo(f"  admin key for account 'default':    {result.account.admin_key.secret}", err=True)
         for agent_id in loaded:
-            typer.echo(f"  example agent '{agent_id}' deployed to sandbox, pre-release and live")
+            typer.echo(f"  example agent '{agent_id}' deployed to sandbox, pre-release and live", err=True)
 
 
 async def _load_examples(engine: Any, examples_dir: Path) -> list[str]:
@@ -159,17 +160,25 @@ def db_revision(message: Annotated[str, typer.Option("-m", "--message")]) -> Non
 def db_check() -> None:
     """Fail if the models have changes that no migration covers."""
     from alembic import command
+    from alembic.util.exc import CommandError
 
     from parley.kit.migrate import alembic_config
 
-    command.check(alembic_config(get_settings().database.url))
+    try:
+        command.check(alembic_config(get_settings().database.url))
+    except CommandError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
     typer.echo("no pending model changes")
 
 
 def _run_admin(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run one unit of work as the platform operator, committing it if it succeeds."""
-    from parley.errors import ParleyError
+    from pydantic import ValidationError
+
+    from parley.errors import ParleyError, SchemaValidationFailed
     from parley.kit.db import create_engine, create_sessionmaker
+    from parley.kit.http import validation_details
 
     async def runner() -> T:
         settings = get_settings()
@@ -185,6 +194,11 @@ def _run_admin(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(runner())
+    except ValidationError as exc:
+        error = SchemaValidationFailed(data={"errors": validation_details(exc.errors())})
+        typer.echo(f"error: {error.spec.code} ({error.spec.id}): {error.message}", err=True)
+        typer.echo(json.dumps(error.data, default=str), err=True)
+        raise typer.Exit(code=1) from None
     except ParleyError as error:
         typer.echo(f"error: {error.spec.code} ({error.spec.id}): {error.message}", err=True)
         if error.data:

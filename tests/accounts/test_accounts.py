@@ -120,3 +120,16 @@ async def test_create_body_validation(client: httpx.AsyncClient, operator: dict[
         assert_error(
             await client.post("/v1/accounts", json=body, headers=operator), "SCHEMA_VALIDATION_FAILED"
         )
+
+
+async def test_users_and_keys_of_a_missing_account(client: httpx.AsyncClient, operator: dict[str, str]) -> None:
+    user = {"email": "a@b.c", "name": "A", "role": "viewer"}
+    for method, path, body in [
+        ("GET", "/v1/accounts/nosuch/users", None),
+        ("POST", "/v1/accounts/nosuch/users", user),
+        ("GET", "/v1/accounts/nosuch/users/USER-X", None),
+        ("GET", "/v1/accounts/nosuch/api-keys", None),
+        ("POST", "/v1/accounts/nosuch/api-keys", {"name": "k", "role": "viewer"}),
+        ("POST", "/v1/accounts/nosuch/api-keys/KEY-X/rotate", None),
+    ]:
+        assert_error(await client.request(method, path, json=body, headers=operator), "ACCOUNT_NOT_FOUND")

@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.accounts.repository import AccountRepository
 from parley.agents.repository import AgentRepository
 from parley.auth import keys
 from parley.auth.principal import Principal, role_rank
 from parley.auth.repository import AuthRepository
 from parley.auth.schemas import CreateApiKeyBody, CreateUserBody
 from parley.errors import (
+    AccountNotFound,
     ApiKeyNotFound,
     AuthUserAlreadyExists,
     AuthUserNotFound,
@@ -88,12 +90,20 @@ def new_key_record(
     return IssuedKey(record=record, secret=secret)
 
 
+async def require_account_exists(session: AsyncSession, principal: Principal, account_id: str) -> None:
+    """The tenant check, then existence: the operator may name any account, but only a real one."""
+    principal.require_account(account_id)
+    if await AccountRepository(session).get(account_id) is None:
+        raise AccountNotFound(f"Account '{account_id[:100]}' does not exist.")
+
+
 class UserService:
     def __init__(self, session: AsyncSession) -> None:
+        self.session = session
         self.repo = AuthRepository(session)
 
     async def create(self, principal: Principal, account_id: str, body: CreateUserBody) -> User:
-        principal.require_account(account_id)
+        await require_account_exists(self.session, principal, account_id)
         principal.require_account_admin()
         email = body.email.strip().lower()
         if await self.repo.user_by_email(account_id, email) is not None:
@@ -103,12 +113,12 @@ class UserService:
         return user
 
     async def list_users(self, principal: Principal, account_id: str) -> list[User]:
-        principal.require_account(account_id)
+        await require_account_exists(self.session, principal, account_id)
         principal.require_account_admin()
         return list(await self.repo.active_users(account_id))
 
     async def get(self, principal: Principal, account_id: str, user_id: str) -> User:
-        principal.require_account(account_id)
+        await require_account_exists(self.session, principal, account_id)
         principal.require_account_admin()
         user = await self.repo.active_user(account_id, user_id)
         if user is None:
@@ -127,11 +137,12 @@ class UserService:
 
 class ApiKeyService:
     def __init__(self, session: AsyncSession) -> None:
+        self.session = session
         self.repo = AuthRepository(session)
         self.agents = AgentRepository(session)
 
     async def create(self, principal: Principal, account_id: str, body: CreateApiKeyBody) -> IssuedKey:
-        principal.require_account(account_id)
+        await require_account_exists(self.session, principal, account_id)
         principal.require_account_admin()
         owner = await self._owner(principal, account_id, body.user_id)
         if owner.role == "external" and body.role != "external":
@@ -161,7 +172,7 @@ class ApiKeyService:
         return issued
 
     async def list_keys(self, principal: Principal, account_id: str) -> list[ApiKey]:
-        principal.require_account(account_id)
+        await require_account_exists(self.session, principal, account_id)
         principal.require_account_admin()
         return list(await self.repo.live_keys(account_id, utcnow()))
 
@@ -189,7 +200,7 @@ class ApiKeyService:
         return issued
 
     async def _live_key(self, principal: Principal, account_id: str, key_id: str) -> ApiKey:
-        principal.require_account(account_id)
+        await require_account_exists(self.session, principal, account_id)
         principal.require_account_admin()
         key = await self.repo.live_key(account_id, key_id, utcnow())
         if key is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +18,8 @@ _STARTUP_LOCK_KEY = 7_263_540_118
 
 
 def alembic_config(database_url: str) -> Config:
-    config = Config()
+    # stdout looked up now, not at import: `parley db current` output must follow redirection.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(rev)s_%%(slug)s")
     config.attributes["database_url"] = database_url

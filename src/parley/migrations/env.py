@@ -37,10 +37,12 @@ def _run_sync(connection: Connection) -> None:
 
 async def _run_async() -> None:
     engine = create_engine(DatabaseSettings(url=_url()))
-    async with engine.connect() as connection:
-        await connection.run_sync(_run_sync)
-        await connection.commit()
-    await engine.dispose()
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run_sync)
+            await connection.commit()
+    finally:
+        await engine.dispose()
 
 
 def run_migrations_online() -> None:
