@@ -78,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.locks = _lock_store(settings, redis)
         sandbox = Sandbox(settings.sandbox)
         app.state.sandbox = sandbox
-        app.state.conversation_engine = Engine(runner=sandbox, provider=provider)
+        app.state.conversation_engine = Engine(
+            runner=sandbox, provider=provider, retrieval_threshold=settings.runtime.retrieval_threshold
+        )
         try:
             yield
         finally:

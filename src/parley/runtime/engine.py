@@ -17,7 +17,7 @@ from parley.branches.names import clean_name
 from parley.deployments.compiler import step_entry_name
 from parley.runtime.functions import FunctionOutcome, FunctionRunner
 from parley.runtime.providers.base import Decision, DecisionRequest, ModelProvider, Tool, ToolResult
-from parley.runtime.retrieval import IndexCache, TopicIndex
+from parley.runtime.retrieval import DEFAULT_THRESHOLD, IndexCache, TopicIndex
 
 MAX_TOOL_ROUNDS = 3
 MAX_STEP_HOPS = 10
@@ -137,11 +137,16 @@ class Agent:
 
 class Engine:
     def __init__(
-        self, runner: FunctionRunner, provider: ModelProvider, indexes: IndexCache | None = None
+        self,
+        runner: FunctionRunner,
+        provider: ModelProvider,
+        indexes: IndexCache | None = None,
+        retrieval_threshold: float = DEFAULT_THRESHOLD,
     ) -> None:
         self.runner = runner
         self.provider = provider
         self.indexes = indexes or IndexCache()
+        self.retrieval_threshold = retrieval_threshold
 
     async def load(self, key: tuple[str, str], content: dict[str, Any]) -> Agent:
         # Building a BM25 index is CPU work: keep it off the event loop.
@@ -198,7 +203,7 @@ class Engine:
     async def _knowledge_turn(
         self, agent: Agent, context: Context, session: Session, outcome: TurnOutcome, message: str
     ) -> None:
-        matches = agent.index.search(message)
+        matches = agent.index.search(message, threshold=self.retrieval_threshold)
         topics = [m.topic for m in matches]
         outcome.topics = [str(t["name"]) for t in topics]
         outcome.node_trace.append("knowledge_base")
