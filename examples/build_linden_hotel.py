@@ -177,6 +177,39 @@ WAKE_UP_CALL = {
     "functions": [],
 }
 
+# Scripted test cases: they need no model provider, so `parley test run --agent linden-hotel`
+# passes on a fresh server. Each checks the replies and the functions the conversation called.
+TEST_CASES = [
+    {"name": "Breakfast in London", "scenario": "A guest asks when breakfast is served.", "tags": ["faq"],
+     "userTurns": ["What time is breakfast?"],
+     "responseAssertions": [{"turn": 1, "type": "contains", "value": "from 6:30am to 10:30am"}]},
+    {"name": "Breakfast in Edinburgh", "scenario": "A guest of the Edinburgh hotel asks about breakfast.",
+     "tags": ["faq", "variants"], "integrationAttributes": {"site": "Edinburgh"},
+     "userTurns": ["when is breakfast served"],
+     "responseAssertions": [{"turn": 0, "type": "contains", "value": "Edinburgh"},
+                            {"turn": 1, "type": "contains", "value": "from 7am to 11am"},
+                            {"type": "not_contains", "value": "London"}],
+     "functionCallAssertions": [{"name": "start_function"}]},
+    {"name": "Table booking", "scenario": "A guest books a table for four on 14 March 2027 at 7:30pm.",
+     "tags": ["flows"], "userTurns": ["I'd like to book a table for dinner", "four of us", "2027-03-14", "7:30pm please",
+                                      "yes please"],
+     "responseAssertions": [{"turn": 4, "type": "contains", "value": "table for 4 on 2027-03-14 at 19:30"},
+                            {"turn": 5, "type": "regex", "value": "reference is LH\\d+"}],
+     "functionCallAssertions": [{"name": "start_table_booking"}, {"name": "check_availability"},
+                                {"name": "finish_booking"}]},
+    {"name": "Directions by text", "scenario": "A guest asks for the hotel's address.", "tags": ["sms"],
+     "userTurns": ["what is your address"],
+     "responseAssertions": [{"turn": 1, "type": "contains", "value": "text you our address"}],
+     "functionCallAssertions": [{"name": "send_directions"}]},
+    {"name": "Wake-up call", "scenario": "A guest in room 214 asks for a wake-up call at 6:45am.", "tags": ["flows"],
+     "userTurns": ["can I get a wake up call", "6:45am", "room 214"],
+     "responseAssertions": [{"turn": 3, "type": "contains", "value": "room 214 will get a call at 06:45"}],
+     "functionCallAssertions": [{"name": "schedule_call"}]},
+    {"name": "Complaint goes to the duty manager", "scenario": "An unhappy guest wants to complain.",
+     "tags": ["handoffs"], "userTurns": ["I want to make a complaint about the noise"],
+     "responseAssertions": [{"turn": 1, "type": "contains", "value": "duty manager"}]},
+]
+
 DOCUMENT = {
     "formatVersion": 1,
     "behavior": (
@@ -219,6 +252,7 @@ DOCUMENT = {
         {"name": name, "content": content, "actions": actions, "exampleQueries": {"queries": queries}, "isActive": True}
         for name, content, actions, queries in TOPICS
     ],
+    "testCases": TEST_CASES,
 }
 
 AGENT = {

@@ -19,6 +19,7 @@ from parley.branches.router import router as branches_router
 from parley.chat.debug_router import router as debug_chat_router
 from parley.chat.router import router as chat_router
 from parley.config import Settings, get_settings
+from parley.conversations.router import router as conversations_router
 from parley.deployments.artifacts import ArtifactCache
 from parley.deployments.router import router as deployments_router
 from parley.entities.router import router as entities_router
@@ -40,8 +41,11 @@ from parley.realtime.router import router as realtime_router
 from parley.runtime.engine import Engine
 from parley.runtime.providers.factory import create_provider
 from parley.runtime.sandbox.pool import Sandbox
+from parley.sms.router import router as sms_router
 from parley.sms_templates.router import router as sms_templates_router
 from parley.telephony.router import router as telephony_router
+from parley.testing.router import router as testing_router
+from parley.testing.runner import start_test_runner
 from parley.transfer.router import router as transfer_router
 from parley.variants.router import router as variants_router
 
@@ -81,9 +85,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.conversation_engine = Engine(
             runner=sandbox, provider=provider, retrieval_threshold=settings.runtime.retrieval_threshold
         )
+        app.state.test_runner = await start_test_runner(app.state)
         try:
             yield
         finally:
+            await app.state.test_runner.stop()
             await sandbox.close()
             await provider.aclose()
             if redis is not None:
@@ -135,7 +141,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         entities_router,
         handoffs_router,
         sms_templates_router,
+        sms_router,
         messaging_router,
+        conversations_router,
+        testing_router,
     ):
         app.include_router(router)
     install_not_implemented_routes(app)

@@ -1,4 +1,4 @@
-"""The `parley` command: serve, db, admin."""
+"""The `parley` command: serve, db, admin; and deploy, chat, agent against a running server."""
 
 from __future__ import annotations
 
@@ -13,6 +13,12 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.config import Settings, get_settings
+from parley.conversations import cli as conversations_cli
+from parley.remote import agent as remote_agent
+from parley.remote import deploy as remote_deploy
+from parley.remote.chat import chat as remote_chat
+from parley.sms import cli as sms_cli
+from parley.testing import cli as testing_cli
 
 # Plain tracebacks: rich ones print local variables, which may hold keys.
 app = typer.Typer(
@@ -34,6 +40,12 @@ admin_app.add_typer(accounts_app, name="accounts")
 admin_app.add_typer(users_app, name="users")
 admin_app.add_typer(keys_app, name="keys")
 admin_app.add_typer(maintenance_app, name="maintenance")
+app.add_typer(remote_deploy.app, name="deploy")
+app.add_typer(remote_agent.app, name="agent")
+app.command("chat")(remote_chat)
+app.add_typer(sms_cli.app, name="sms")
+app.add_typer(conversations_cli.app, name="conversations")
+app.add_typer(testing_cli.app, name="test")
 
 T = TypeVar("T")
 

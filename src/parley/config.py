@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Region = Literal["us-1", "uk-1", "euw-1", "studio"]
@@ -103,7 +103,8 @@ class RuntimeSettings(BaseSettings):
     openai_base_url: str = "https://api.openai.com/v1"
     openai_api_key: str | None = None
     openai_model: str = "gpt-4o-mini"
-    openai_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Below the request time limit (30 s), so a slow model answers 502, not 408.
+    openai_timeout_seconds: float = Field(default=20.0, gt=0)
     retrieval_threshold: float = Field(default=0.3, ge=0)
 
 
@@ -128,6 +129,28 @@ class MessagingSettings(BaseSettings):
     replay_batch_size: int = Field(default=100, ge=1)
 
 
+class SmsSettings(BaseSettings):
+    """How SMS leave the server (docs/sms.md): kept in the outbox only, or sent through Twilio."""
+
+    model_config = SettingsConfigDict(env_prefix="PARLEY_SMS_", extra="ignore")
+
+    provider: Literal["outbox", "twilio"] = "outbox"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    # Any Twilio-compatible API (a regional edge, a test double) can stand in for Twilio's own.
+    twilio_base_url: str = "https://api.twilio.com"
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _twilio_needs_credentials(self) -> SmsSettings:
+        if self.provider == "twilio" and not (self.twilio_account_sid and self.twilio_auth_token):
+            raise ValueError(
+                "PARLEY_SMS_PROVIDER=twilio needs PARLEY_SMS_TWILIO_ACCOUNT_SID and "
+                "PARLEY_SMS_TWILIO_AUTH_TOKEN"
+            )
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PARLEY_", extra="ignore")
 
@@ -142,6 +165,7 @@ class Settings(BaseSettings):
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)
+    sms: SmsSettings = Field(default_factory=SmsSettings)
     examples_dir: Path | None = None
 
 

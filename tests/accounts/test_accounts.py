@@ -122,7 +122,9 @@ async def test_create_body_validation(client: httpx.AsyncClient, operator: dict[
         )
 
 
-async def test_users_and_keys_of_a_missing_account(client: httpx.AsyncClient, operator: dict[str, str]) -> None:
+async def test_users_and_keys_of_a_missing_account(
+    client: httpx.AsyncClient, operator: dict[str, str]
+) -> None:
     user = {"email": "a@b.c", "name": "A", "role": "viewer"}
     for method, path, body in [
         ("GET", "/v1/accounts/nosuch/users", None),

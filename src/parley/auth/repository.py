@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.models import ApiKey, User
+
+# Built once: it runs on every request, and building the statement costs about as much as running it.
+_KEY_BY_LOOKUP = (
+    select(ApiKey, User)
+    .outerjoin(User, User.id == ApiKey.user_id)
+    .where(ApiKey.lookup == bindparam("lookup"))
+)
 
 
 class AuthRepository:
@@ -16,11 +23,7 @@ class AuthRepository:
         self.session = session
 
     async def key_by_lookup(self, lookup: str) -> tuple[ApiKey, User | None] | None:
-        row = (
-            await self.session.execute(
-                select(ApiKey, User).outerjoin(User, User.id == ApiKey.user_id).where(ApiKey.lookup == lookup)
-            )
-        ).first()
+        row = (await self.session.execute(_KEY_BY_LOOKUP, {"lookup": lookup})).first()
         return None if row is None else (row[0], row[1])
 
     async def any_key_exists(self) -> bool:

@@ -6,6 +6,7 @@ to one file, so names must stay unique after this normalisation, not just byte f
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -14,6 +15,8 @@ _SPACES = re.compile(r"\s+")
 _UNDERSCORES = re.compile(r"_+")
 
 
+# Pure and called many times per chat turn on the same few names (the runtime's lookups).
+@functools.lru_cache(maxsize=8192)
 def clean_name(name: str) -> str:
     text = unicodedata.normalize("NFC", name).lower()
     text = _PUNCTUATION.sub(" ", text)

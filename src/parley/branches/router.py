@@ -18,6 +18,7 @@ from parley.branches.scope import public_branch_id
 from parley.branches.service import BranchService
 from parley.kit.db import SessionDep
 from parley.kit.http import make_route_class
+from parley.testing.deps import RunStarterDep
 
 router = APIRouter(prefix="/v1/agents/{agentId}/branches", tags=["Branches"], route_class=make_route_class())
 
@@ -63,6 +64,7 @@ async def merge_branch(
     branchId: str,
     principal: PrincipalDep,
     session: SessionDep,
+    starter: RunStarterDep,
     body: MergeBranchBody | None = None,
 ) -> MergeBranchResponse:
     """Three-way merge the branch into main (conflicts: 409 with every conflict in data)."""
@@ -70,8 +72,9 @@ async def merge_branch(
     outcome = await BranchService(session).merge(
         principal, agentId, branchId, body.conflict_resolutions, body.deployment_message
     )
+    starter.start(outcome.test_run_ids)
     return MergeBranchResponse(
         sequence=str(outcome.sequence),
         message="Branch merged to main and deployed to sandbox",
-        test_run_ids=[],
+        test_run_ids=outcome.test_run_ids,
     )

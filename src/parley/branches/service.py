@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,7 @@ def _docs(rows: list[BranchResource] | list[BranchBaseResource]) -> dict[Key, Do
 class MergeOutcome:
     sequence: int
     main: Branch
+    test_run_ids: list[str] = field(default_factory=list)
 
 
 class BranchService:
@@ -98,10 +99,14 @@ class BranchService:
         created = {(r.kind, r.resource_id): r.created_at for r in ours_rows}
         await self._write_main(main, result.merged, created)
         # Compiles main first: a merge that would not deploy fails whole (9004), main untouched.
-        await DeploymentService(self.session).publish_after_merge(principal, scope.agent, deployment_message)
+        published = await DeploymentService(self.session).publish_after_merge(
+            principal, scope.agent, deployment_message
+        )
         await self.repo.delete(scope.branch.id)
         sequence = await self.repo.bump_sequence(scope.agent.id)
-        return MergeOutcome(sequence=sequence, main=main)
+        return MergeOutcome(
+            sequence=sequence, main=main, test_run_ids=published.test_run_ids if published else []
+        )
 
     async def _write_main(self, main: Branch, merged: dict[Key, Doc], created: dict[Key, datetime]) -> None:
         resources = ResourceRepository(self.session, main.id)

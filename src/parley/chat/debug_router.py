@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, status
 
 from parley.agents.service import AgentService
 from parley.auth.deps import PrincipalDep
-from parley.chat.deps import hold_conversation, runtime_deps
+from parley.chat.deps import hold_conversation, runtime_deps_dependency
 from parley.chat.runtime import ConversationRuntime, Exchange, RuntimeDeps, StartOptions
 from parley.chat.schemas import ChatMetadata, CreateDebugChatBody, DebugChatResponse, RespondDebugChatBody
 from parley.kit.db import SessionDep
@@ -19,7 +19,7 @@ from parley.kit.http import make_route_class
 router = APIRouter(
     prefix="/v1/agents/{agentId}/debug-chat", tags=["Debug chat"], route_class=make_route_class()
 )
-RuntimeDepsDep = Annotated[RuntimeDeps, Depends(runtime_deps)]
+RuntimeDepsDep = Annotated[RuntimeDeps, Depends(runtime_deps_dependency)]
 
 
 async def _hold(request: Request, conversationId: str) -> AsyncIterator[None]:

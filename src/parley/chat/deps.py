@@ -17,7 +17,13 @@ def runtime_deps(request: HTTPConnection) -> RuntimeDeps:
         engine=state.conversation_engine,
         artifacts=state.artifacts,
         chat_timeout_seconds=state.settings.runtime.chat_timeout_seconds,
+        sms=state.settings.sms,
     )
+
+
+async def runtime_deps_dependency(request: Request) -> RuntimeDeps:
+    """``runtime_deps`` for ``Depends``: async, so FastAPI does not send it to its thread pool."""
+    return runtime_deps(request)
 
 
 async def hold_conversation(request: Request, conversation_id: str) -> AsyncIterator[None]:

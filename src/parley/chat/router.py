@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.agents.service import AgentService
 from parley.auth.deps import PrincipalDep
 from parley.auth.principal import Principal
-from parley.chat.deps import hold_conversation, runtime_deps
+from parley.chat.deps import hold_conversation, runtime_deps_dependency
 from parley.chat.runtime import ConversationRuntime, RuntimeDeps, StartOptions
 from parley.chat.schemas import (
     CloseChatRequest,
@@ -34,7 +34,7 @@ router = APIRouter(
 )
 
 SUPPORTED_VERSIONS = ("v1",)
-RuntimeDepsDep = Annotated[RuntimeDeps, Depends(runtime_deps)]
+RuntimeDepsDep = Annotated[RuntimeDeps, Depends(runtime_deps_dependency)]
 TokenHeader = Annotated[str | None, Header(alias="X-TOKEN", max_length=500)]
 
 

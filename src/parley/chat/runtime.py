@@ -18,6 +18,8 @@ from parley.agents.service import MAIN_BRANCH
 from parley.branches.names import clean_name
 from parley.branches.repository import BranchRepository
 from parley.chat.repository import ConversationRepository
+from parley.config import SmsSettings
+from parley.conversations.summary import record_end, record_turn
 from parley.deployments.artifacts import ArtifactCache
 from parley.deployments.compiler import compile_branch
 from parley.deployments.environments import ENVIRONMENTS, SANDBOX
@@ -36,6 +38,7 @@ from parley.models import Agent as AgentModel
 from parley.models.conversation import Conversation, ConversationTurn
 from parley.realtime.service import real_time_variables
 from parley.runtime.engine import Agent, Context, Engine, Session, TurnOutcome
+from parley.sms.delivery import deliver_turn
 
 DRAFT = "draft"
 
@@ -45,6 +48,8 @@ class RuntimeDeps:
     engine: Engine
     artifacts: ArtifactCache
     chat_timeout_seconds: float
+    # None: the SMS settings of the environment (PARLEY_SMS_*).
+    sms: SmsSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,7 @@ class ConversationRuntime:
             caller_number=options.caller_number,
             integration_attributes=options.integration_attributes,
         )
+        await deliver_turn(self.session, self.deps.sms, agent.sms_templates, conversation, outcome, "")
         await self._record(conversation, session, outcome, "", started, index=0)
         return Exchange(conversation, outcome, "", session)
 
@@ -117,6 +123,7 @@ class ConversationRuntime:
         outcome = await self.deps.engine.respond(agent, context, session, text)
         conversation.variant_name = session.variant
         conversation.variant_id = _variant_id(content, session.variant)
+        await deliver_turn(self.session, self.deps.sms, agent.sms_templates, conversation, outcome, text)
         await self._record(conversation, session, outcome, text, started, index=conversation.turn_count)
         if outcome.end_conversation:
             await self._end(agent, context, conversation, session, "ended")
@@ -265,6 +272,7 @@ class ConversationRuntime:
                 "variant": session.variant,
             },
         )
+        record_turn(conversation, turn)
         if index == 0:
             await self.repo.add(conversation, turn)
         else:
@@ -276,6 +284,7 @@ class ConversationRuntime:
         finished = await self.deps.engine.finish(agent, context, session)
         conversation.status = status
         conversation.ended_at = utcnow()
+        record_end(conversation)
         conversation.runtime = {**session.to_json(), "endFunction": finished.function_calls}
 
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.models import ActiveDeployment, Artifact, Deployment
+
+# Built once: it runs on every conversation start.
+_ACTIVE_DEPLOYMENT = (
+    select(Deployment)
+    .join(ActiveDeployment, ActiveDeployment.deployment_id == Deployment.id)
+    .where(
+        ActiveDeployment.agent_id == bindparam("agent_id"),
+        ActiveDeployment.environment == bindparam("environment"),
+    )
+)
 
 
 class DeploymentRepository:
@@ -53,12 +63,9 @@ class DeploymentRepository:
         return await self.session.get(ActiveDeployment, (self.agent_id, environment))
 
     async def active(self, environment: str) -> Deployment | None:
-        stmt = (
-            select(Deployment)
-            .join(ActiveDeployment, ActiveDeployment.deployment_id == Deployment.id)
-            .where(ActiveDeployment.agent_id == self.agent_id, ActiveDeployment.environment == environment)
+        return await self.session.scalar(
+            _ACTIVE_DEPLOYMENT, {"agent_id": self.agent_id, "environment": environment}
         )
-        return await self.session.scalar(stmt)
 
     async def all_active(self) -> Sequence[Deployment]:
         stmt = (

@@ -22,6 +22,7 @@ from parley.errors import DeploymentsValidationFailed
 from parley.kit.db import SessionDep
 from parley.kit.http import make_route_class
 from parley.models import Deployment
+from parley.testing.deps import RunStarterDep
 
 router = APIRouter(
     prefix="/v1/agents/{agentId}/deployments",
@@ -49,7 +50,9 @@ def _mutation(outcome: Outcome) -> MutationResponse:
     if outcome.notice is not None:
         spec = outcome.notice.spec
         notice = Notice(code=spec.code, id=spec.id, message=outcome.notice.message)
-    return MutationResponse(deployment=deployment_view(outcome.deployment), test_run_ids=[], notice=notice)
+    return MutationResponse(
+        deployment=deployment_view(outcome.deployment), test_run_ids=outcome.test_run_ids, notice=notice
+    )
 
 
 @router.get("", response_model=DeploymentsResponse)
@@ -83,13 +86,18 @@ async def active_deployments(
     status_code=status.HTTP_201_CREATED,
 )
 async def publish(
-    agentId: str, principal: PrincipalDep, session: SessionDep, body: PublishBody | None = None
+    agentId: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    starter: RunStarterDep,
+    body: PublishBody | None = None,
 ) -> MutationResponse:
     """Compile main into an immutable version and deploy it (default: sandbox)."""
     body = body or PublishBody()
     outcome = await DeploymentService(session).publish(
         principal, agentId, body.environment, body.deployment_message
     )
+    starter.start(outcome.test_run_ids)
     return _mutation(outcome)
 
 
@@ -99,6 +107,7 @@ async def promote(
     deploymentId: str,
     principal: PrincipalDep,
     session: SessionDep,
+    starter: RunStarterDep,
     body: PromoteBody | None = None,
 ) -> MutationResponse:
     """Deploy a deployment's version to a later environment (default: the next one)."""
@@ -106,6 +115,7 @@ async def promote(
     outcome = await DeploymentService(session).promote(
         principal, agentId, deploymentId, body.target_environment, body.deployment_message
     )
+    starter.start(outcome.test_run_ids)
     return _mutation(outcome)
 
 

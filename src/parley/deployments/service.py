@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,7 @@ from parley.errors import (
 )
 from parley.kit.uuid7 import uuid7
 from parley.models import ActiveDeployment, Agent, Artifact, Deployment, User
+from parley.testing.deploy import require_passed_pre_release, runs_for_deployment
 
 MAX_HISTORY = 1000
 
@@ -32,6 +33,7 @@ MAX_HISTORY = 1000
 class Outcome:
     deployment: Deployment
     notice: DeploymentsEnvironmentAlreadyPublished | None = None
+    test_run_ids: list[str] = field(default_factory=list)
 
 
 def checked_environment(environment: str | None) -> str:
@@ -72,13 +74,13 @@ class DeploymentService:
             )
         if target == LIVE and not await repo.ever_deployed(PRE_RELEASE, artifact.version):
             raise _not_in_pre_release(artifact.version)
-        return Outcome(
-            await self._deploy(principal, agent, target, artifact, {"deployment_message": message})
-        )
+        if target == LIVE:
+            await require_passed_pre_release(self.session, agent.id, artifact.version)
+        deployment = await self._deploy(principal, agent, target, artifact, {"deployment_message": message})
+        runs = await runs_for_deployment(self.session, principal, agent, deployment, "publish")
+        return Outcome(deployment, test_run_ids=runs)
 
-    async def publish_after_merge(
-        self, principal: Principal, agent: Agent, message: str
-    ) -> Deployment | None:
+    async def publish_after_merge(self, principal: Principal, agent: Agent, message: str) -> Outcome | None:
         """A clean merge publishes main to sandbox, as PolyAI does; a no-op if sandbox has it."""
         await lock_agent(self.session, agent.id)
         artifact = await self.compile_main(agent)
@@ -86,7 +88,9 @@ class DeploymentService:
         if active is not None and active.version == artifact.version:
             return None
         metadata = {"deployment_message": message, "source": "merge"}
-        return await self._deploy(principal, agent, SANDBOX, artifact, metadata)
+        deployment = await self._deploy(principal, agent, SANDBOX, artifact, metadata)
+        runs = await runs_for_deployment(self.session, principal, agent, deployment, "merge")
+        return Outcome(deployment, test_run_ids=runs)
 
     async def promote(
         self, principal: Principal, agent_id: str, deployment_id: str, target: str | None, message: str
@@ -102,6 +106,8 @@ class DeploymentService:
             )
         if target == LIVE and not await repo.ever_deployed(PRE_RELEASE, source.version):
             raise _not_in_pre_release(source.version)
+        if target == LIVE:
+            await require_passed_pre_release(self.session, agent.id, source.version)
         active = await repo.active(target)
         if active is not None and active.version == source.version:
             return Outcome(
@@ -110,7 +116,9 @@ class DeploymentService:
         artifact = await repo.artifact(source.version)
         assert artifact is not None, "a deployment always has its artifact"
         metadata = {"deployment_message": message, "promotedFrom": source.id}
-        return Outcome(await self._deploy(principal, agent, target, artifact, metadata))
+        deployment = await self._deploy(principal, agent, target, artifact, metadata)
+        runs = await runs_for_deployment(self.session, principal, agent, deployment, "promote")
+        return Outcome(deployment, test_run_ids=runs)
 
     async def rollback(
         self, principal: Principal, agent_id: str, deployment_id: str, message: str

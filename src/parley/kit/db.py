@@ -15,6 +15,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 from parley.config import DatabaseSettings
+from parley.kit.sqlite import gated_connector
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -72,7 +73,9 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     if settings.is_sqlite:
         if ":memory:" in settings.url or settings.url.endswith("://"):
             kwargs["poolclass"] = StaticPool
-        kwargs["connect_args"] = {"timeout": 30}
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs["async_creator"] = gated_connector(settings.url, {"timeout": 30})
     else:
         kwargs["pool_size"] = settings.pool_size
         kwargs["pool_pre_ping"] = True

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.kit.db import Base, utcnow
@@ -16,6 +16,12 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversation_agent_id_started_at", "agent_id", "started_at"),
         Index("ix_conversation_agent_id_environment_started_at", "agent_id", "environment", "started_at"),
+        # Keyset pages of the Conversations API: (agent, environment) equality, then the sort key
+        # with the id as tie-breaker, so a page is one index range scan whatever the direction.
+        Index("ix_conversation_listing_started", "agent_id", "environment", "started_at", "id"),
+        Index("ix_conversation_listing_duration", "agent_id", "environment", "duration_seconds", "id"),
+        Index("ix_conversation_listing_id", "agent_id", "environment", "id"),
+        Index("ix_conversation_agent_id_shared_id", "agent_id", "shared_id"),
     )
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -43,6 +49,16 @@ class Conversation(Base):
     integration_attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The engine's Session (conv.state, flow, step, entities, variant, recent history).
     runtime: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Summaries of the turn log kept on the row so that listing and filtering never read turns
+    # (parley.conversations.summary fills them as turns are recorded).
+    duration_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Names seen in any turn, each wrapped in newlines ("\nPool hours\nParking\n"), so that
+    # "some turn had topic X" is one LIKE on both SQLite and PostgreSQL.
+    topic_names: Mapped[str] = mapped_column(Text, default="", server_default="")
+    function_names: Mapped[str] = mapped_column(Text, default="", server_default="")
+    flow_names: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The integrator's id for the conversation (integration attribute "shared_id"), for handoff_state.
+    shared_id: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class ConversationTurn(Base):
@@ -61,3 +77,20 @@ class ConversationTurn(Base):
     latency_ms: Mapped[float] = mapped_column(default=0.0)
     # Topics, function calls with arguments and results, entities, flow/step, handoff, effects.
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ConversationRecording(Base):
+    """A WAV recording uploaded for a conversation by a telephony integration."""
+
+    __tablename__ = "conversation_recording"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
+    )
+    # combined | user | agent, and whether this is the PII-redacted rendition.
+    direction: Mapped[str] = mapped_column(String(16), primary_key=True)
+    redacted: Mapped[bool] = mapped_column(primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column()
+    audio: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

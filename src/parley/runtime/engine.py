@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -146,12 +147,24 @@ class Engine:
         self.runner = runner
         self.provider = provider
         self.indexes = indexes or IndexCache()
+        self._agents: OrderedDict[tuple[str, str], Agent] = OrderedDict()
         self.retrieval_threshold = retrieval_threshold
 
     async def load(self, key: tuple[str, str], content: dict[str, Any]) -> Agent:
-        # Building a BM25 index is CPU work: keep it off the event loop.
-        index = await asyncio.to_thread(self.indexes.get, key, list(content.get("topics", [])))
-        return Agent(key, content, index)
+        # Building a BM25 index is CPU work: keep it off the event loop. Finding a built one is not,
+        # and a thread hop per turn would cost more than the lookup.
+        agent = self._agents.get(key)
+        if agent is not None:
+            self._agents.move_to_end(key)
+            return agent
+        index = self.indexes.cached(key)
+        if index is None:
+            index = await asyncio.to_thread(self.indexes.get, key, list(content.get("topics", [])))
+        # The key's version is the content's hash, so one Agent per key serves every turn on it.
+        agent = self._agents[key] = Agent(key, content, index)
+        if len(self._agents) > self.indexes.max_entries:
+            self._agents.popitem(last=False)
+        return agent
 
     # --- conversation lifecycle ---------------------------------------------------------------
 

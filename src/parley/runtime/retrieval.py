@@ -87,6 +87,14 @@ class IndexCache:
         self._entries: OrderedDict[tuple[str, str], TopicIndex] = OrderedDict()
         self._lock = threading.Lock()
 
+    def cached(self, key: tuple[str, str]) -> TopicIndex | None:
+        """The index if it is built already: cheap enough to call on the event loop."""
+        with self._lock:
+            index = self._entries.get(key)
+            if index is not None:
+                self._entries.move_to_end(key)
+            return index
+
     def get(self, key: tuple[str, str], topics: list[dict[str, Any]]) -> TopicIndex:
         with self._lock:
             if key in self._entries:

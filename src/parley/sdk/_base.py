@@ -17,6 +17,22 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from parley import __version__
+from parley.sdk._build import (
+    AttributesAPI,
+    BehaviorAPI,
+    BranchesAPI,
+    EntitiesAPI,
+    FlowFunctionsAPI,
+    FlowsAPI,
+    FunctionsAPI,
+    HandoffsAPI,
+    RealTimeConfigsAPI,
+    SmsTemplatesAPI,
+    StepsAPI,
+    TopicsAPI,
+    VariantsAPI,
+)
+from parley.sdk._conversations import ConversationsAPI
 from parley.sdk._errors import ERRORS_BY_CODE
 from parley.sdk._exceptions import (
     ParleyConnectionError,
@@ -25,10 +41,14 @@ from parley.sdk._exceptions import (
     ParleyTransportError,
 )
 from parley.sdk._resources import AccountsAPI, AgentsAPI, ApiKeysAPI, Call, UsersAPI
+from parley.sdk._runtime import ChatAPI, DebugChatAPI, DeploymentsAPI
+from parley.sdk._telephony import ConnectorsAPI, PhoneNumbersAPI, SmsAPI
+from parley.sdk._testing import TestCasesAPI, TestRunsAPI
 
 _Obj = TypeVar("_Obj")
 _Arr = TypeVar("_Arr")
 _Nil = TypeVar("_Nil")
+_Txt = TypeVar("_Txt")
 
 JSONObject = dict[str, Any]
 JSONList = list[dict[str, Any]]
@@ -192,7 +212,14 @@ def decode_empty(response: httpx.Response) -> None:
     decode(response)
 
 
-class BaseClient(Generic[_Obj, _Arr, _Nil]):
+def decode_text(response: httpx.Response) -> str:
+    """The body of a successful non-JSON response (a CSV export) as text."""
+    if not response.is_success:
+        raise error_from_response(response)
+    return response.text
+
+
+class BaseClient(Generic[_Obj, _Arr, _Nil, _Txt]):
     """Settings, namespaces and the retry decisions; subclasses supply the I/O."""
 
     def __init__(
@@ -224,6 +251,28 @@ class BaseClient(Generic[_Obj, _Arr, _Nil]):
         self.users: UsersAPI[_Obj, _Arr, _Nil] = UsersAPI(self)
         self.api_keys: ApiKeysAPI[_Obj, _Arr, _Nil] = ApiKeysAPI(self)
         self.agents: AgentsAPI[_Obj, _Arr, _Nil] = AgentsAPI(self)
+        self.conversations: ConversationsAPI[_Obj, _Arr, _Nil] = ConversationsAPI(self)
+        self.branches: BranchesAPI[_Obj, _Arr, _Nil] = BranchesAPI(self)
+        self.behavior: BehaviorAPI[_Obj, _Arr, _Nil] = BehaviorAPI(self)
+        self.topics: TopicsAPI[_Obj, _Arr, _Nil, _Txt] = TopicsAPI(self)
+        self.flows: FlowsAPI[_Obj, _Arr, _Nil] = FlowsAPI(self)
+        self.steps: StepsAPI[_Obj, _Arr, _Nil] = StepsAPI(self)
+        self.flow_functions: FlowFunctionsAPI[_Obj, _Arr, _Nil] = FlowFunctionsAPI(self)
+        self.functions: FunctionsAPI[_Obj, _Arr, _Nil] = FunctionsAPI(self)
+        self.entities: EntitiesAPI[_Obj, _Arr, _Nil] = EntitiesAPI(self)
+        self.handoffs: HandoffsAPI[_Obj, _Arr, _Nil] = HandoffsAPI(self)
+        self.sms_templates: SmsTemplatesAPI[_Obj, _Arr, _Nil] = SmsTemplatesAPI(self)
+        self.attributes: AttributesAPI[_Obj, _Arr, _Nil] = AttributesAPI(self)
+        self.variants: VariantsAPI[_Obj, _Arr, _Nil, _Txt] = VariantsAPI(self)
+        self.real_time_configs: RealTimeConfigsAPI[_Obj, _Arr, _Nil] = RealTimeConfigsAPI(self)
+        self.deployments: DeploymentsAPI[_Obj, _Arr, _Nil] = DeploymentsAPI(self)
+        self.chat: ChatAPI[_Obj, _Arr, _Nil] = ChatAPI(self)
+        self.debug_chat: DebugChatAPI[_Obj, _Arr, _Nil] = DebugChatAPI(self)
+        self.connectors: ConnectorsAPI[_Obj, _Arr, _Nil] = ConnectorsAPI(self)
+        self.phone_numbers: PhoneNumbersAPI[_Obj, _Arr, _Nil] = PhoneNumbersAPI(self)
+        self.sms: SmsAPI[_Obj, _Arr, _Nil] = SmsAPI(self)
+        self.test_cases: TestCasesAPI[_Obj, _Arr, _Nil] = TestCasesAPI(self)
+        self.test_runs: TestRunsAPI[_Obj, _Arr, _Nil] = TestRunsAPI(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
@@ -242,9 +291,16 @@ class BaseClient(Generic[_Obj, _Arr, _Nil]):
     def _call_empty(self, call: Call) -> _Nil:
         raise NotImplementedError
 
+    def _call_text(self, call: Call) -> _Txt:
+        raise NotImplementedError
+
     def _build_request(self, http: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
-        headers = {CORRELATION_HEADER: call.correlation_id} if call.correlation_id else None
-        return http.build_request(call.method, call.path, json=call.json, params=call.params, headers=headers)
+        headers = dict(call.headers or {})
+        if call.correlation_id:
+            headers[CORRELATION_HEADER] = call.correlation_id
+        return http.build_request(
+            call.method, call.path, json=call.json, params=call.params, files=call.files, headers=headers
+        )
 
     def _next_delay(
         self, request: httpx.Request, outcome: httpx.Response | httpx.RequestError, attempt: int

@@ -10,7 +10,15 @@ from typing import Any, Self
 
 import httpx
 
-from parley.sdk._base import BaseClient, JSONList, JSONObject, decode_empty, decode_list, decode_object
+from parley.sdk._base import (
+    BaseClient,
+    JSONList,
+    JSONObject,
+    decode_empty,
+    decode_list,
+    decode_object,
+    decode_text,
+)
 from parley.sdk._resources import Call
 
 DEFAULT_TIMEOUT = 30.0
@@ -20,7 +28,7 @@ DEFAULT_MAX_RETRY_WAIT = 60.0
 TimeoutTypes = float | httpx.Timeout | None
 
 
-class Client(BaseClient[JSONObject, JSONList, None]):
+class Client(BaseClient[JSONObject, JSONList, None, str]):
     """Synchronous client.
 
     ``sleep`` is how the client waits between retries (``time.sleep`` by default); tests pass a
@@ -85,12 +93,16 @@ class Client(BaseClient[JSONObject, JSONList, None]):
     def _call_empty(self, call: Call) -> None:
         decode_empty(self._send(call))
 
+    def _call_text(self, call: Call) -> str:
+        return decode_text(self._send(call))
+
 
 class AsyncClient(
     BaseClient[
         Coroutine[Any, Any, JSONObject],
         Coroutine[Any, Any, JSONList],
         Coroutine[Any, Any, None],
+        Coroutine[Any, Any, str],
     ]
 ):
     """Asynchronous client; every API method returns a coroutine.
@@ -155,3 +167,6 @@ class AsyncClient(
 
     async def _call_empty(self, call: Call) -> None:
         decode_empty(await self._send(call))
+
+    async def _call_text(self, call: Call) -> str:
+        return decode_text(await self._send(call))

@@ -35,6 +35,10 @@ class Call:
     json: Any = None
     params: Mapping[str, Any] | None = None
     correlation_id: str | None = None
+    # Multipart parts (httpx ``files=``), for the CSV imports.
+    files: Mapping[str, Any] | None = None
+    # Extra headers of this call only (the Chat API's X-TOKEN, Accept for CSV downloads).
+    headers: Mapping[str, str] | None = None
 
 
 class Runner(Protocol[_Obj_co, _Arr_co, _Nil_co]):

@@ -31,6 +31,7 @@ class AgentDocument(BaseModel):
     end_function: str | None = Field(default=None, alias="endFunction")
     flows: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_ITEMS)
     topics: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_ITEMS)
+    test_cases: list[dict[str, Any]] = Field(default_factory=list, alias="testCases", max_length=MAX_ITEMS)
 
 
 def without(data: dict[str, Any], *keys: str) -> dict[str, Any]:

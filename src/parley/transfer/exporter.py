@@ -66,4 +66,5 @@ async def export_branch(
         "endFunction": special.get("end"),
         "flows": flows,
         "topics": [plain(r) for r in rows[kinds.TOPIC]],
+        "testCases": [plain(r) for r in rows[kinds.TEST_CASE]],
     }

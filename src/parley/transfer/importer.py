@@ -36,6 +36,8 @@ from parley.knowledge.schemas import CreateTopicBody
 from parley.knowledge.service import TopicService
 from parley.sms_templates.schemas import CreateSmsTemplateBody
 from parley.sms_templates.service import SmsTemplateService
+from parley.testing.cases import TestCaseService
+from parley.testing.schemas import CreateTestCaseBody
 from parley.transfer.document import AgentDocument, without
 from parley.variants.attributes import AttributeService
 from parley.variants.schemas import CreateVariantBody
@@ -122,6 +124,10 @@ class BranchImporter:
         if document.behavior:
             async with _at("behavior"):
                 await BehaviorService(s).update(p, a, b, document.behavior)
+        # Last: their function assertions and variants must name things that exist.
+        for i, item in enumerate(document.test_cases):
+            async with _at(f"testCases/{i}"):
+                await TestCaseService(s).create(p, a, b, _body(CreateTestCaseBody, item, f"testCases/{i}"))
         return {
             "attributes": len(document.attributes),
             "variants": len(document.variants),
@@ -131,6 +137,7 @@ class BranchImporter:
             "functions": len(document.functions),
             "flows": len(document.flows),
             "topics": len(document.topics),
+            "testCases": len(document.test_cases),
         }
 
     async def _create_flow(self, flow: dict[str, Any], path: str) -> _PendingFlow:

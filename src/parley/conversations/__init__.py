@@ -1,0 +1,1 @@
+"""The Conversations API: listing, filtering, search, detail, recordings, handoff state, concurrency."""

@@ -1,0 +1,1 @@
+"""`parley` commands that talk to a running server through the SDK (deploy, chat, agent)."""

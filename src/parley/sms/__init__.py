@@ -1,0 +1,1 @@
+"""SMS: sending through a provider, the outbox log, opt-outs, the outbound endpoint (docs/sms.md)."""

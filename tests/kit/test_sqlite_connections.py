@@ -1,0 +1,114 @@
+"""SQLite connections of the async engine: buffered cursors, and writers queued in-process.
+
+They test the SQLite layer itself, so they use SQLite files whatever database the suite runs on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from parley.config import DatabaseSettings
+from parley.kit.db import create_engine
+from parley.kit.sqlite import gated_connector
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(DatabaseSettings(url=f"sqlite:///{tmp_path / 'gate.db'}"))
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+    yield engine
+    await engine.dispose()
+
+
+async def _count(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(text("SELECT count(*) FROM item"))).scalar_one())
+
+
+async def test_rows_rowcount_and_empty_results_come_back(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO item (name) VALUES ('a'), ('b'), ('c')"))
+        updated = await conn.execute(text("UPDATE item SET name = name || '!' WHERE name != 'c'"))
+        assert updated.rowcount == 2
+        rows = (await conn.execute(text("SELECT name FROM item ORDER BY id"))).all()
+        assert [r[0] for r in rows] == ["a!", "b!", "c"]
+        assert (await conn.execute(text("SELECT name FROM item WHERE id = 99"))).first() is None
+
+
+async def test_concurrent_writers_all_commit(engine: AsyncEngine) -> None:
+    async def writer(worker: int) -> None:
+        for i in range(20):
+            async with engine.begin() as conn:
+                await conn.execute(text("SELECT count(*) FROM item"))
+                await conn.execute(text("INSERT INTO item (name) VALUES (:n)"), {"n": f"{worker}-{i}"})
+                await asyncio.sleep(0)  # other work of the request, while the write is open
+
+    await asyncio.gather(*(writer(w) for w in range(16)))
+    assert await _count(engine) == 320
+
+
+async def test_a_second_writer_starts_when_the_first_commits(engine: AsyncEngine) -> None:
+    first = await engine.connect()
+    await first.begin()
+    await first.execute(text("INSERT INTO item (name) VALUES ('first')"))
+
+    async def second() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO item (name) VALUES ('second')"))
+
+    waiting = asyncio.create_task(second())
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    # Readers are not queued behind the writer, and see what was committed before it.
+    assert await asyncio.wait_for(_count(engine), 2) == 0
+    await first.commit()
+    await first.close()
+    await asyncio.wait_for(waiting, 2)
+    assert await _count(engine) == 2
+
+
+async def test_rollback_and_failed_statements_let_the_next_writer_in(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.begin()
+        await conn.execute(text("INSERT INTO item (name) VALUES ('gone')"))
+        await conn.rollback()
+    async with engine.connect() as conn:
+        with pytest.raises(OperationalError):
+            await conn.execute(text("INSERT INTO no_such_table VALUES (1)"))
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO item (name) VALUES ('dup')"))
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO item (name) VALUES ('dup')"))
+    async with asyncio.timeout(2):
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO item (name) VALUES ('next')"))
+    assert await _count(engine) == 2
+
+
+async def test_a_writer_waits_no_longer_than_the_busy_timeout(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'timeout.db'}"
+    engine = create_async_engine(url, async_creator=gated_connector(url, {"timeout": 0.2}))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY)"))
+        holder = await engine.connect()
+        await holder.begin()
+        await holder.execute(text("INSERT INTO item (id) VALUES (1)"))
+        with pytest.raises(OperationalError, match="database is locked"):
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO item (id) VALUES (2)"))
+        await holder.commit()
+        await holder.close()
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO item (id) VALUES (3)"))
+    finally:
+        await engine.dispose()
