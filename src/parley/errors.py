@@ -945,6 +945,16 @@ class SmsTemplateNameAlreadyExists(
 ): ...
 
 
+class SmsMessageNotFound(
+    ParleyError,
+    code="SMS_MESSAGE_NOT_FOUND",
+    id=20003,
+    status=404,
+    message="SMS message does not exist.",
+    domain=_S,
+): ...
+
+
 # --- Variants ---------------------------------------------------------------------------------
 
 _V = "variants"
@@ -1127,6 +1137,17 @@ class TestCaseNotFound(
     id=30004,
     status=404,
     message="Test case does not exist.",
+    domain=_TS,
+):
+    __test__ = False
+
+
+class TestCaseNameAlreadyExists(
+    ParleyError,
+    code="TEST_CASE_NAME_ALREADY_EXISTS",
+    id=30005,
+    status=409,
+    message="A test case with this name already exists.",
     domain=_TS,
 ):
     __test__ = False

@@ -134,7 +134,7 @@ async def test_bad_queries_and_unknown_messages(
     )
     assert error["data"]["errors"][0]["path"] == "/query/to"
     for unknown in ("SMS-NOPE", "é" * 300, "%2E%2E"):
-        assert_error(await client.get(f"{MESSAGES}/{unknown}", headers=admin), "RESOURCE_NOT_FOUND")
+        assert_error(await client.get(f"{MESSAGES}/{unknown}", headers=admin), "SMS_MESSAGE_NOT_FOUND")
     assert_error(await client.get("/v1/agents/nope/sms/messages", headers=admin), "PROJECT_NOT_FOUND")
 
 

@@ -77,14 +77,15 @@ async def test_duplicate_names_conflict(
     await create(client, admin, branch, **scripted("Breakfast hours"))
     # Names are unique after clean_name, like every ADK file name.
     error = assert_error(
-        await client.post(cases(branch), json=scripted("breakfast HOURS"), headers=admin), "CONFLICT"
+        await client.post(cases(branch), json=scripted("breakfast HOURS"), headers=admin),
+        "TEST_CASE_NAME_ALREADY_EXISTS",
     )
     assert "'Breakfast hours'" in error["message"]
     other = await create(client, admin, branch, **scripted("Parking"))
     response = await client.patch(
         cases(branch, f"/{other['id']}"), json={"name": "Breakfast hours"}, headers=admin
     )
-    assert_error(response, "CONFLICT")
+    assert_error(response, "TEST_CASE_NAME_ALREADY_EXISTS")
     names = [c["name"] for c in (await client.get(cases(branch), headers=admin)).json()["testCases"]]
     assert names == ["Breakfast hours", "Parking"]
 

@@ -132,6 +132,9 @@ _NUL_PATH_ERRORS: dict[str, type[ParleyError]] = {
     "connectorId": errors.ConnectorsNotFound,
     "phoneNumber": errors.PhoneNumbersInvalidPhoneNumberFormat,
     "clientEnv": errors.RealTimeConfigUnknownClientEnvironment,
+    "testCaseId": errors.TestCaseNotFound,
+    "testRunId": errors.TestRunNotFound,
+    "messageId": errors.SmsMessageNotFound,
 }
 
 

@@ -95,8 +95,10 @@ __all__ = [
     "ResourceNotFoundError",
     "SchemaValidationFailedError",
     "ServiceUnavailableError",
+    "SmsMessageNotFoundError",
     "SmsTemplateNameAlreadyExistsError",
     "SmsTemplateNotFoundError",
+    "TestCaseNameAlreadyExistsError",
     "TestCaseNotFoundError",
     "TestRunNotFoundError",
     "UnprocessableEntityError",
@@ -687,6 +689,13 @@ class SmsTemplateNameAlreadyExistsError(ParleyError):
     """
 
 
+class SmsMessageNotFoundError(ParleyError):
+    """``SMS_MESSAGE_NOT_FOUND``: id 20003, HTTP 404.
+
+    SMS message does not exist.
+    """
+
+
 # --- variants ---------------------------------------------------------------------------------
 class VariantsBadAttributesError(ParleyError):
     """``VARIANTS_BAD_ATTRIBUTES_ERROR``: id 26001, HTTP 400.
@@ -813,6 +822,15 @@ class TestCaseNotFoundError(ParleyError):
     __test__ = False  # an exception, not a pytest test class
 
 
+class TestCaseNameAlreadyExistsError(ParleyError):
+    """``TEST_CASE_NAME_ALREADY_EXISTS``: id 30005, HTTP 409.
+
+    A test case with this name already exists.
+    """
+
+    __test__ = False  # an exception, not a pytest test class
+
+
 ERRORS_BY_CODE: dict[str, type[ParleyError]] = {
     "SCHEMA_VALIDATION_FAILED": SchemaValidationFailedError,
     "RESOURCE_NOT_FOUND": ResourceNotFoundError,
@@ -894,6 +912,7 @@ ERRORS_BY_CODE: dict[str, type[ParleyError]] = {
     "HANDOFF_NAME_ALREADY_EXISTS": HandoffNameAlreadyExistsError,
     "SMS_TEMPLATE_NOT_FOUND": SmsTemplateNotFoundError,
     "SMS_TEMPLATE_NAME_ALREADY_EXISTS": SmsTemplateNameAlreadyExistsError,
+    "SMS_MESSAGE_NOT_FOUND": SmsMessageNotFoundError,
     "VARIANTS_BAD_ATTRIBUTES_ERROR": VariantsBadAttributesError,
     "VARIANTS_DUPLICATE_NAME_ERROR": VariantsDuplicateNameError,
     "VARIANTS_REMOVE_DEFAULT_ERROR": VariantsRemoveDefaultError,
@@ -911,4 +930,5 @@ ERRORS_BY_CODE: dict[str, type[ParleyError]] = {
     "NoTestCasesHttp": NoTestCasesHttpError,
     "TEST_RUN_NOT_FOUND": TestRunNotFoundError,
     "TEST_CASE_NOT_FOUND": TestCaseNotFoundError,
+    "TEST_CASE_NAME_ALREADY_EXISTS": TestCaseNameAlreadyExistsError,
 }

@@ -14,7 +14,7 @@ from parley.errors import (
     PhoneNumbersInvalidPhoneNumberFormat,
     PhoneNumbersNotFound,
     ProjectNotFound,
-    ResourceNotFound,
+    SmsMessageNotFound,
     UnprocessableEntity,
 )
 from parley.kit.ids import new_id
@@ -94,7 +94,7 @@ class SmsService:
         agent = await telephony_agent(self.session, principal, agent_id, write=False)
         message = await self.repo.message(agent.id, message_id)
         if message is None:
-            raise ResourceNotFound(
+            raise SmsMessageNotFound(
                 f"SMS message '{message_id[:64]}' does not exist in this agent.",
                 data={"messageId": message_id[:64]},
             )

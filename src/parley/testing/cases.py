@@ -17,7 +17,7 @@ from parley.branches.repository import ResourceRepository
 from parley.branches.scope import resolve_branch
 from parley.branches.store import ResourceKind, ResourceStore
 from parley.deployments.compiler import step_entry_name
-from parley.errors import Conflict, SchemaValidationFailed, TestCaseNotFound
+from parley.errors import SchemaValidationFailed, TestCaseNameAlreadyExists, TestCaseNotFound
 from parley.testing.schemas import CreateTestCaseBody, UpdateTestCaseBody
 
 TEST_CASES = ResourceKind(
@@ -26,7 +26,7 @@ TEST_CASES = ResourceKind(
     label="Test case",
     not_found=TestCaseNotFound,
     # No dedicated code exists for a taken test-case name; the generic 409 says it plainly.
-    name_taken=Conflict,
+    name_taken=TestCaseNameAlreadyExists,
 )
 SPECIAL_FUNCTIONS = ("start_function", "end_function")
 DEFAULTS: dict[str, Any] = {
