@@ -74,6 +74,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "bootstrap": BootstrapSettings(api_key=ADMIN_KEY, operator_key=OPERATOR_KEY),
         "limits": LimitSettings(maintenance_cache_seconds=0),
         "log_json": True,
+        "gc_freeze": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -89,8 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.test_runner = await start_test_runner(app.state)
         # Everything loaded at start-up lives as long as the process: moving it out of the
         # collector's generations keeps full collections (and their pauses) short under load.
-        gc.collect()
-        gc.freeze()
+        if settings.gc_freeze:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

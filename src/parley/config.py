@@ -167,6 +167,9 @@ class Settings(BaseSettings):
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)
     sms: SmsSettings = Field(default_factory=SmsSettings)
     examples_dir: Path | None = None
+    # Freeze start-up objects out of the garbage collector (a server process; off in tests, which
+    # build hundreds of apps in one process).
+    gc_freeze: bool = True
 
 
 @lru_cache(maxsize=1)
