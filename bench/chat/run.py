@@ -357,7 +357,9 @@ async def health_level(server: Server, concurrency: int, requests: int, max_seco
         "latency": percentiles(latencies),
         "errors": len(errors),
         "server_cpu_percent": round(100 * server_cpu / wall, 1),
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, len(latencies)), 3),
         "generator_cpu_percent": round(100 * own_cpu / wall, 1),
+        "generator_cpu_ms_per_request": round(1000 * own_cpu / max(1, len(latencies)), 3),
     }
 
 

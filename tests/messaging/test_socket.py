@@ -520,11 +520,11 @@ def test_silent_clients_are_closed_4408(seed: Seed) -> None:
 
 
 def test_idle_sessions_end_abandoned(seed: Seed) -> None:
-    with webchat(seed, session_idle_seconds=0.3) as chat:
+    with webchat(seed, session_idle_seconds=0.6) as chat:
         session_id = chat.session()
         with chat.connect(session_id) as ws:
             chat.join(ws)
-        time.sleep(0.5)
+        time.sleep(1.2)
         with chat.connect(session_id) as ws:
             history = replay(ws)
             assert history[-1]["type"] == SESSION_END

@@ -9,7 +9,7 @@ from parley.sdk import (
     ParleyNotImplementedError,
     PhoneNumbersInvalidPhoneNumberFormatError,
     PhoneNumbersNotFoundError,
-    ResourceNotFoundError,
+    SmsMessageNotFoundError,
     UnprocessableEntityError,
 )
 from tests.sdk.support import Connector, settle
@@ -82,7 +82,7 @@ async def test_sms_send_receive_and_the_outbox(connect: Connector) -> None:
     inbound = await settle(client.sms.list_messages(AGENT, status="received", to=LINE))
     assert [m["id"] for m in inbound["messages"]] == [received["messageId"]]
 
-    with pytest.raises(ResourceNotFoundError):
+    with pytest.raises(SmsMessageNotFoundError):
         await settle(client.sms.get_message(AGENT, "SMS-NOPE"))
     with pytest.raises(ConnectorsNotFoundError):
         await settle(client.sms.send("CONNECTOR-NOPE0000", GUEST, "hi"))
