@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.config import Settings, get_settings
 from parley.conversations import cli as conversations_cli
 from parley.remote import agent as remote_agent
+from parley.remote import build as remote_build
 from parley.remote import deploy as remote_deploy
 from parley.remote.chat import chat as remote_chat
 from parley.sms import cli as sms_cli
@@ -42,6 +43,7 @@ admin_app.add_typer(keys_app, name="keys")
 admin_app.add_typer(maintenance_app, name="maintenance")
 app.add_typer(remote_deploy.app, name="deploy")
 app.add_typer(remote_agent.app, name="agent")
+app.add_typer(remote_build.app, name="build")
 app.command("chat")(remote_chat)
 app.add_typer(sms_cli.app, name="sms")
 app.add_typer(conversations_cli.app, name="conversations")

@@ -1,8 +1,8 @@
 """`parley deploy`, `parley chat` and `parley agent` against a real `parley serve` process.
 
-One server for the module (starting one takes seconds): it loads examples/, so the demo agent
-`linden-hotel` is deployed to every environment. Tests that change deployments use agents of their
-own, so they do not depend on each other's order.
+One server for the module (the `server` fixture of conftest.py): it loads examples/, so the demo
+agent `linden-hotel` is deployed to every environment. Tests that change deployments use agents of
+their own, so they do not depend on each other's order.
 """
 
 from __future__ import annotations
@@ -10,72 +10,21 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from parley.cli import app as cli_app
-from parley.errors import CATALOGUE
 from parley.sdk import ChatConversationEndedError, Client
-from tests.conftest import ADMIN_KEY, BASE_DATABASE_URL, OPERATOR_KEY
-from tests.support.databases import drop_database, scratch_database
-from tests.support.servers import free_port, running_servers
+from tests.cli.conftest import DEMO, code, failed, ok, parley
+from tests.conftest import ADMIN_KEY, OPERATOR_KEY
+from tests.support.servers import free_port
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-DEMO = "linden-hotel"
 GREETING = "agent: Welcome to the Linden Hotel London! How can I help you today?"
 BREAKFAST = "agent: Breakfast is served from 6:30am to 10:30am in the Garden Restaurant."
 CONVERSATION_LINE = re.compile(r"^\[conversation (\S+)\]$", re.MULTILINE)
-
-
-@pytest.fixture(scope="module")
-async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    database_url = await scratch_database(BASE_DATABASE_URL, tmp_path_factory.mktemp("cli"), "cli")
-    env = {
-        "PARLEY_DATABASE_URL": database_url,
-        "PARLEY_BOOTSTRAP_API_KEY": ADMIN_KEY,
-        "PARLEY_BOOTSTRAP_OPERATOR_KEY": OPERATOR_KEY,
-        "PARLEY_EXAMPLES_DIR": str(EXAMPLES),
-        "PARLEY_REDIS_KEY_PREFIX": f"parley-test-{uuid.uuid4().hex[:8]}:",
-    }
-    try:
-        with running_servers(env, 1, concurrent_start=False) as servers:
-            yield servers[0].url
-    finally:
-        await drop_database(database_url, BASE_DATABASE_URL)
-
-
-@pytest.fixture
-def sdk(server: str) -> Iterator[Client]:
-    with Client(server, ADMIN_KEY) as client:
-        yield client
-
-
-def code(name: str) -> str:
-    """How the CLI names a catalogue error: its code and id."""
-    return f"{name} ({CATALOGUE[name].spec.id})"
-
-
-def parley(server: str, *args: str, stdin: str | None = None, key: str = ADMIN_KEY) -> Result:
-    """Run the command with the server and key taken from the environment, as a user would set them."""
-    env = {"PARLEY_URL": server, "PARLEY_API_KEY": key, "PARLEY_ACCOUNT": None}
-    return CliRunner().invoke(cli_app, list(args), input=stdin, env=env)
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.exit_code, result.output, result.exception)
-    return result.stdout
-
-
-def failed(result: Result, text: str) -> str:
-    assert result.exit_code == 1, (result.exit_code, result.output)
-    assert text in result.stderr, result.stderr
-    assert "Traceback" not in result.output
-    return result.stderr
 
 
 def new_agent(sdk: Client, agent_id: str) -> str:

@@ -85,7 +85,7 @@ async def test_json_with_charset_is_accepted(client: httpx.AsyncClient, admin: d
 async def small_app(database_url: str) -> AsyncIterator[FastAPI]:
     settings = make_settings(
         database_url,
-        limits=LimitSettings(max_body_bytes=2048, request_timeout_seconds=0.3, maintenance_cache_seconds=0),
+        limits=LimitSettings(max_body_bytes=2048, request_timeout_seconds=1.0, maintenance_cache_seconds=0),
     )
     async for app in started_app(settings):
         yield app

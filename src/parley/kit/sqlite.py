@@ -187,9 +187,10 @@ class GatedConnection(aiosqlite.Connection):
         try:
             async with asyncio.timeout(self._gate.wait_seconds):
                 await lock.acquire()
+                # No await in between: a cancellation cannot separate taking the lock from owning it.
+                self._holding = lock
         except TimeoutError:
             raise sqlite3.OperationalError("database is locked") from None
-        self._holding = lock
 
     def _release(self) -> None:
         lock, self._holding = self._holding, None

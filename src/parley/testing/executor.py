@@ -55,6 +55,14 @@ def error_reason(exc: ParleyError) -> str:
     return f"{exc.message} {'; '.join(listed)}".strip()
 
 
+class ModelStepFailed(Exception):
+    """The model failed while playing the caller or judging: the case errors, saying which."""
+
+    def __init__(self, who: str, exc: ParleyError) -> None:
+        super().__init__(who)
+        self.reason = f"{who} failed: {error_reason(exc)}"
+
+
 def details(progress: CaseProgress, **results: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "responseAssertionResults": results.get("responses", []),
@@ -87,7 +95,12 @@ class CaseExecutor:
             await self._converse(case, progress)
         except ParleyError as exc:
             return CaseOutcome("errored", error_reason(exc), progress.conversation_id, details(progress))
-        return await self._assess(case, progress)
+        except ModelStepFailed as exc:
+            return CaseOutcome("errored", exc.reason, progress.conversation_id, details(progress))
+        try:
+            return await self._assess(case, progress)
+        except ModelStepFailed as exc:
+            return CaseOutcome("errored", exc.reason, progress.conversation_id, details(progress))
 
     async def _converse(self, case: dict[str, Any], progress: CaseProgress) -> None:
         transcript = progress.transcript
@@ -112,9 +125,12 @@ class CaseExecutor:
                 elif index >= judge.MAX_SIMULATED_TURNS:
                     break
                 else:
-                    text = await judge.next_caller_message(
-                        self.deps.engine.provider, scenario, transcript.turns
-                    )
+                    try:
+                        text = await judge.next_caller_message(
+                            self.deps.engine.provider, scenario, transcript.turns
+                        )
+                    except ParleyError as exc:
+                        raise ModelStepFailed("The simulated caller", exc) from exc
                 if text is None:
                     break
                 exchange = await runtime.message(agent, exchange.conversation.id, text)
@@ -145,10 +161,13 @@ class CaseExecutor:
             for a in case.get("functionCallAssertions") or []
             if (failure := check_function_call(a, transcript.calls())) is not None
         ]
-        prompts = [
-            await judge.judge(self.deps.engine.provider, p, transcript.turns)
-            for p in case.get("promptAssertions") or []
-        ]
+        try:
+            prompts = [
+                await judge.judge(self.deps.engine.provider, p, transcript.turns)
+                for p in case.get("promptAssertions") or []
+            ]
+        except ParleyError as exc:
+            raise ModelStepFailed("The judge of the prompt assertions", exc) from exc
         problems = [f"response: {r['reason']}" for r in responses if not r["isPass"]]
         problems += [f"function call: {f['failureReason']}" for f in calls]
         problems += [f"prompt '{p['prompt'][:80]}': {p['reason']}" for p in prompts if not p["isPass"]]

@@ -42,12 +42,15 @@ async def next_caller_message(
     provider: ModelProvider, scenario: str, turns: list[dict[str, Any]]
 ) -> str | None:
     """The simulated caller's next message, or None when it is done."""
+    # The engine's history format ({role: user|agent, text}), seen from the caller's side: the
+    # model's own earlier messages are the "agent" ones (sent as assistant), the agent's replies
+    # the "user" ones.
     history: list[dict[str, str]] = []
     for turn in turns:
         if turn["userInput"]:
-            history.append({"role": "assistant", "content": str(turn["userInput"])})
-        history.append({"role": "user", "content": str(turn["agentResponse"])})
-    last = history.pop()["content"] if history else ""
+            history.append({"role": "agent", "text": str(turn["userInput"])})
+        history.append({"role": "user", "text": str(turn["agentResponse"])})
+    last = history.pop()["text"] if history else ""
     decision = await provider.decide(
         DecisionRequest(
             system_prompt=_CALLER_PROMPT.format(scenario=scenario),
