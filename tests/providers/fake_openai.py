@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -18,11 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.support.threaded_server import serve_in_thread
 
 
 @dataclass(frozen=True)
@@ -100,23 +99,7 @@ class FakeOpenAI:
 
 @contextmanager
 def serving(fake: FakeOpenAI) -> Iterator[FakeOpenAI]:
-    """Runs the fake with uvicorn in a background thread; fake.url is its /v1 base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(fake.app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the fake OpenAI server did not start")
-        time.sleep(0.01)
-    fake.url = f"http://127.0.0.1:{port}/v1"
-    try:
+    """Runs the fake over real HTTP; fake.url is its base URL."""
+    with serve_in_thread(fake.app, "fake OpenAI") as base_url:
+        fake.url = f"{base_url}/v1"
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
-import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.support.threaded_server import serve_in_thread
 
 
 @dataclass(frozen=True)
@@ -75,23 +73,7 @@ class FakeTwilio:
 
 @contextmanager
 def serving(fake: FakeTwilio) -> Iterator[FakeTwilio]:
-    """Runs the fake with uvicorn in a background thread; fake.url is its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(fake.app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the fake Twilio server did not start")
-        time.sleep(0.01)
-    fake.url = f"http://127.0.0.1:{port}"
-    try:
+    """Runs the fake over real HTTP; fake.url is its base URL."""
+    with serve_in_thread(fake.app, "fake Twilio") as base_url:
+        fake.url = f"{base_url}"
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
