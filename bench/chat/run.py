@@ -118,7 +118,7 @@ class Server:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def server_env(workdir: Path, port: int) -> dict[str, str]:
+def server_env(workdir: Path, port: int, extra: list[str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
     env.update(
         PARLEY_DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}",
@@ -129,13 +129,16 @@ def server_env(workdir: Path, port: int) -> dict[str, str]:
         PARLEY_LOG_LEVEL="WARNING",
         PARLEY_RUNTIME_PROVIDER="rules",
     )
+    for item in extra or []:
+        name, _, value = item.partition("=")
+        env[name] = value
     return env
 
 
-async def start_server(python: str, wait_seconds: float = 60.0) -> Server:
+async def start_server(python: str, extra_env: list[str], wait_seconds: float = 60.0) -> Server:
     workdir = Path(tempfile.mkdtemp(prefix="parley-bench-"))
     port = free_port()
-    env = server_env(workdir, port)
+    env = server_env(workdir, port, extra_env)
     log = (workdir / "server.log").open("wb")
     # Started once, before any load: blocking here costs the measurement nothing.
     process = subprocess.Popen(  # noqa: S603, ASYNC220 - our own interpreter, fixed arguments
@@ -551,7 +554,7 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     load_start = load_average()
-    server = await start_server(args.python)
+    server = await start_server(args.python, args.server_env)
     try:
         rss_start = rss_mb(server.pid)
         # Warm-up: loads the artifact and its index, starts the sandbox workers.
@@ -645,6 +648,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--python", default=sys.executable, help="interpreter that runs the server")
     parser.add_argument("--no-uvloop", dest="uvloop", action="store_false")
     parser.add_argument("--profile", type=Path, help="py-spy the server per level into this folder")
+    parser.add_argument(
+        "--server-env", action="append", default=[], metavar="NAME=VALUE", help="extra server setting"
+    )
     parser.add_argument("--server-log", type=Path, help="keep the server's output here")
     parser.add_argument("--quick", action="store_true", help="tiny counts: checks that everything runs")
     args = parser.parse_args(argv)

@@ -67,8 +67,10 @@ def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
-    # Alembic narrates every plugin and revision at INFO; only its warnings matter here.
+    # Alembic narrates every plugin and revision at INFO; only its warnings matter here. bm25s sets
+    # its own logger to DEBUG on import, which would bypass PARLEY_LOG_LEVEL.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("bm25s").setLevel(max(logging.WARNING, root.level))
     # uvicorn's own access log has no correlation id; ours replaces it.
     logging.getLogger("uvicorn.access").disabled = True
     for name in ("uvicorn", "uvicorn.error"):
