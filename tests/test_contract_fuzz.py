@@ -30,7 +30,7 @@ from parley.accounts.service import bootstrap
 from parley.app import create_app
 from parley.errors import CATALOGUE
 from parley.kit.db import create_engine, create_sessionmaker
-from tests.conftest import ADMIN_KEY, make_settings
+from tests.conftest import ADMIN_KEY, OPERATOR_KEY, make_settings
 from tests.support.envelope import CORRELATION_HEADER, assert_error
 
 # Path parameters that name something the database really has, so that part of the cases get past
@@ -48,6 +48,7 @@ MIN_EXAMPLES = 4
 MAX_EXAMPLES = 40
 # Without a key every request must stop at authentication: a few cases per operation prove it.
 ANONYMOUS_EXAMPLES = 3
+OPERATOR_EXAMPLES = 4
 # Slow or heavily filtered generation is expected for nested request bodies; it is not a finding.
 SUPPRESSED_HEALTH_CHECKS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 # Distinct failures reported per operation: enough to show a pattern, few enough to read.
@@ -274,6 +275,18 @@ def test_unauthenticated_cases_keep_the_contract(fuzz_app: FastAPI) -> None:
         if _secured(operation) and not refused:
             # Without a key nothing succeeds, and the refusal is the contract's 401.
             findings.add("anonymous-not-401", f"statuses without a key: {findings.statuses}")
+        if findings.reports:
+            failures.append(findings.summary())
+    assert not failures, f"{len(failures)} operation(s) broke the contract:\n" + "\n".join(failures)
+
+
+def test_operator_cases_keep_the_contract(fuzz_app: FastAPI) -> None:
+    """The platform operator may name any account and agent: the widest reach, so the most paths."""
+    operator = {"x-api-key": OPERATOR_KEY}
+    known = _known_path_values(fuzz_app)
+    failures = []
+    for operation in OPERATIONS:
+        findings = _fuzz(fuzz_app, operation, operator, [GenerationMode.POSITIVE], OPERATOR_EXAMPLES, known)
         if findings.reports:
             failures.append(findings.summary())
     assert not failures, f"{len(failures)} operation(s) broke the contract:\n" + "\n".join(failures)
