@@ -8,34 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from parley.auth.principal import Principal
-from parley.branches.store import ResourceStore
+from parley.flows.children import FlowChildService
 from parley.flows.resources import FLOW_FUNCTION
 from parley.flows.schemas import CreateFunctionBody, UpdateFunctionBody, sent_fields
-from parley.flows.service import FlowScope, open_flow
+from parley.flows.service import open_flow
 from parley.flows.signatures import require_unreserved_function_name, transition_function_parameters
 
 
-class FlowFunctionService:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def _functions(self, scope: FlowScope) -> ResourceStore:
-        return ResourceStore(self.session, scope.branch_id, FLOW_FUNCTION)
-
-    async def list(
-        self, principal: Principal, agent_id: str, branch_ref: str, flow_id: str
-    ) -> list[dict[str, Any]]:
-        scope = await open_flow(self.session, principal, agent_id, branch_ref, flow_id, write=False)
-        return [row.data for row in await self._functions(scope).list(scope.flow_id)]
-
-    async def get(
-        self, principal: Principal, agent_id: str, branch_ref: str, flow_id: str, function_id: str
-    ) -> dict[str, Any]:
-        scope = await open_flow(self.session, principal, agent_id, branch_ref, flow_id, write=False)
-        return (await self._functions(scope).get(function_id, scope.flow_id)).data
+class FlowFunctionService(FlowChildService):
+    kind = FLOW_FUNCTION
 
     async def create(
         self, principal: Principal, agent_id: str, branch_ref: str, flow_id: str, body: CreateFunctionBody
@@ -43,7 +25,7 @@ class FlowFunctionService:
         scope = await open_flow(self.session, principal, agent_id, branch_ref, flow_id, write=True)
         require_unreserved_function_name(body.name, "Function name")
         parameters = transition_function_parameters(body.code, body.name)
-        row = await self._functions(scope).create(
+        row = await self._store(scope).create(
             {"name": body.name, "description": body.description, "code": body.code, "parameters": parameters},
             parent_id=scope.flow_id,
         )
@@ -59,7 +41,7 @@ class FlowFunctionService:
         body: UpdateFunctionBody,
     ) -> dict[str, Any]:
         scope = await open_flow(self.session, principal, agent_id, branch_ref, flow_id, write=True)
-        store = self._functions(scope)
+        store = self._store(scope)
         row = await store.get(function_id, scope.flow_id)
         changes = sent_fields(body)
         if "name" in changes:
@@ -77,4 +59,4 @@ class FlowFunctionService:
     ) -> None:
         scope = await open_flow(self.session, principal, agent_id, branch_ref, flow_id, write=True)
         # `{{ft:...}}` references to it may remain; compile reports them (CONTRACT.md).
-        await self._functions(scope).delete(function_id, scope.flow_id)
+        await self._store(scope).delete(function_id, scope.flow_id)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from parley.auth.principal import Principal
 from parley.branches import kinds
 from parley.branches.names import clean_name
@@ -18,6 +16,7 @@ from parley.branches.references import ReferenceResolver
 from parley.branches.repository import ResourceRepository
 from parley.branches.store import ResourceStore
 from parley.errors import KnowledgeBaseRichTextInvalid
+from parley.flows.children import FlowChildService
 from parley.flows.problems import FieldProblem, invalid
 from parley.flows.resources import FLOW, STEP
 from parley.flows.schemas import CreateStepBody, UpdateStepBody, sent_fields
@@ -39,24 +38,8 @@ _FUNCTION_PREFIXES = ("fn", "ft")
 _LISTED_REFERENCES = 5
 
 
-class StepService:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def _steps(self, scope: FlowScope) -> ResourceStore:
-        return ResourceStore(self.session, scope.branch_id, STEP)
-
-    async def list(
-        self, principal: Principal, agent_id: str, branch_ref: str, flow_id: str
-    ) -> list[dict[str, Any]]:
-        scope = await open_flow(self.session, principal, agent_id, branch_ref, flow_id, write=False)
-        return [row.data for row in await self._steps(scope).list(scope.flow_id)]
-
-    async def get(
-        self, principal: Principal, agent_id: str, branch_ref: str, flow_id: str, step_id: str
-    ) -> dict[str, Any]:
-        scope = await open_flow(self.session, principal, agent_id, branch_ref, flow_id, write=False)
-        return (await self._steps(scope).get(step_id, scope.flow_id)).data
+class StepService(FlowChildService):
+    kind = STEP
 
     async def create(
         self, principal: Principal, agent_id: str, branch_ref: str, flow_id: str, body: CreateStepBody
@@ -64,7 +47,7 @@ class StepService:
         scope = await open_flow(self.session, principal, agent_id, branch_ref, flow_id, write=True)
         sent = sent_fields(body)
         document = await self._document(scope, None, sent)
-        row = await self._steps(scope).create(document, parent_id=scope.flow_id)
+        row = await self._store(scope).create(document, parent_id=scope.flow_id)
         return row.data
 
     async def update(
@@ -77,7 +60,7 @@ class StepService:
         body: UpdateStepBody,
     ) -> dict[str, Any]:
         scope = await open_flow(self.session, principal, agent_id, branch_ref, flow_id, write=True)
-        store = self._steps(scope)
+        store = self._store(scope)
         row = await store.get(step_id, scope.flow_id)
         sent = sent_fields(body)
         current = dict(row.data)
@@ -97,7 +80,7 @@ class StepService:
     ) -> None:
         scope = await open_flow(self.session, principal, agent_id, branch_ref, flow_id, write=True)
         # Allowed even when the start step or a condition names it (CONTRACT.md): compile reports it.
-        await self._steps(scope).delete(step_id, scope.flow_id)
+        await self._store(scope).delete(step_id, scope.flow_id)
 
     # --- the document of one step -------------------------------------------------------------
 
@@ -198,7 +181,7 @@ class StepService:
         if "conditions" in checked:
             steps = {
                 clean_name(str(r.data.get("name", ""))): str(r.data.get("name", ""))
-                for r in await self._steps(scope).list(scope.flow_id)
+                for r in await self._store(scope).list(scope.flow_id)
                 if r.resource_id != step_id
             }
             # A condition may lead back to its own step (to collect again), under its new name.
@@ -250,7 +233,7 @@ class StepService:
         start = scope.flow.data.get("startStep")
         if isinstance(start, str) and clean_name(start) == clean_name(old):
             await flows.update(scope.flow, {"startStep": new})
-        store = self._steps(scope)
+        store = self._store(scope)
         for sibling in await store.list(scope.flow_id):
             if sibling.resource_id == step_id or not sibling.data.get("conditions"):
                 continue
