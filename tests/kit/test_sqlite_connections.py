@@ -1,4 +1,4 @@
-"""SQLite connections of the async engine: buffered cursors, and writers queued in-process.
+"""SQLite connections of the async engine: inline buffered cursors, writers queued in-process.
 
 They test the SQLite layer itself, so they use SQLite files whatever database the suite runs on.
 """
@@ -6,8 +6,10 @@ They test the SQLite layer itself, so they use SQLite files whatever database th
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -110,5 +112,80 @@ async def test_a_writer_waits_no_longer_than_the_busy_timeout(tmp_path: Path) ->
         await holder.close()
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO item (id) VALUES (3)"))
+    finally:
+        await engine.dispose()
+
+
+async def _ticks_while(awaitable: Any) -> tuple[Any, int]:
+    """Runs awaitable beside a 1 ms ticker: a loop blocked by the statement would stop the ticks."""
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            await asyncio.sleep(0.001)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    try:
+        return await awaitable, ticks
+    finally:
+        stop.set()
+        await task
+
+
+async def test_a_lock_held_by_another_process_is_waited_for_without_blocking_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    engine = create_engine(DatabaseSettings(url=f"sqlite:///{path}"))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY)"))
+        # A plain sqlite3 connection takes the file's write lock the way another process would.
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO item (id) VALUES (1)")
+
+        async def write() -> int:
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO item (id) VALUES (2)"))
+            return await _count(engine)
+
+        async def release_later() -> None:
+            await asyncio.sleep(0.3)
+            other.execute("COMMIT")
+
+        releaser = asyncio.create_task(release_later())
+        count, ticks = await _ticks_while(write())
+        await releaser
+        other.close()
+        assert count == 2
+        # The writer waited ~0.3 s; the loop kept running meanwhile (a blocked loop ticks ~0 times).
+        assert ticks >= 50
+    finally:
+        await engine.dispose()
+
+
+async def test_a_lock_held_elsewhere_past_the_timeout_fails_as_sqlite_does(tmp_path: Path) -> None:
+    path = tmp_path / "held.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    engine = create_async_engine(url, async_creator=gated_connector(url, {"timeout": 0.2}))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY)"))
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(OperationalError, match="database is locked"):
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO item (id) VALUES (1)"))
+        other.execute("ROLLBACK")
+        other.close()
+        # Nothing was half-written and the in-process gate was released: the next writer goes in.
+        async with asyncio.timeout(2):
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO item (id) VALUES (2)"))
+        async with engine.connect() as conn:
+            ids = (await conn.execute(text("SELECT id FROM item"))).scalars().all()
+        assert ids == [2]
     finally:
         await engine.dispose()

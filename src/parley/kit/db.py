@@ -64,7 +64,8 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # No busy_timeout here: file databases wait for other processes in kit/sqlite.py, off the
+    # loop thread's clock; in-memory ones have no other process to wait for.
     cursor.close()
 
 

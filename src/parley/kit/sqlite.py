@@ -1,17 +1,19 @@
-"""SQLite connections for the async engine: one thread hop per statement, writers queued in-process.
+"""SQLite connections for the async engine: statements run on the event loop, writers queued.
 
-SQLAlchemy drives aiosqlite with four hops to its connection thread per statement (cursor,
-execute, fetchall, close), each a queue put, a thread switch and a loop wake-up; under load that is
-most of a chat turn's database time. Here a statement's cursor is created, executed, drained and
-closed in one hop, and the rows are handed back buffered.
+A statement on a local SQLite file takes microseconds to a few milliseconds. Handing each one to a
+connection thread (aiosqlite's model) cost far more than the statement itself: a queue put, a
+thread switch, a loop wake-up, and a wait for the GIL while the loop thread is busy with other
+requests. Under load that was most of a chat turn's database time and much of its tail latency.
+So statements run inline on the loop thread, and the rows are handed back buffered.
 
-SQLite allows one writer at a time. Two connections of this process that both want to write used
-to meet inside SQLite's busy handler, which polls with sleeps of up to 100 ms: the second writer
-slept long after the first had committed. Writers now queue on an asyncio lock instead, taken
-before a connection's first writing statement and released when its transaction ends, so the next
-writer starts the moment the previous one commits. Other processes on the same file still meet in
-SQLite's busy handler, as before. A connection waits for the lock no longer than SQLite's own busy
-timeout and then fails the way SQLite does ("database is locked").
+What could block the loop is a lock held by someone else. Inside this process, writers queue on
+an asyncio lock, taken before a connection's first writing statement and released when its
+transaction ends, so the next writer starts the moment the previous one commits. Other processes
+on the same file (the CLI, other workers) still take SQLite's write lock: SQLite's own busy handler
+would sleep on the loop thread, so it is switched off (busy timeout 0) and a statement that finds
+the database busy is retried after an asyncio sleep instead, for as long as the busy timeout
+allows; then it fails the way SQLite does ("database is locked"). A connection waits for the
+in-process lock no longer than that either.
 """
 
 from __future__ import annotations
@@ -22,15 +24,21 @@ import sqlite3
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import make_url
 
 # Statements that never take SQLite's write lock; anything else (DML, DDL, BEGIN, SAVEPOINT, CTEs)
 # is treated as a write, which is only ever too careful.
 _READ_ONLY = re.compile(r"\s*(SELECT|PRAGMA|EXPLAIN)\b", re.IGNORECASE)
+
+# Retrying cannot help a transaction whose snapshot is stale; it must fail at once.
+_SQLITE_BUSY_SNAPSHOT = 517
+_FIRST_RETRY_SECONDS = 0.001
+_LONGEST_RETRY_SECONDS = 0.05
+
+_T = TypeVar("_T")
 
 
 class WriteGate:
@@ -56,38 +64,39 @@ class _Outcome:
     rows: list[Any] | None = None
     rowcount: int = -1
     lastrowid: int | None = None
-    in_transaction: bool = False
-    error: BaseException | None = None
 
 
 def _run(connection: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> _Outcome:
-    """Runs on the connection's thread: the whole life of one cursor."""
-    outcome = _Outcome()
+    """The whole life of one cursor."""
+    cursor = connection.cursor()
     try:
-        cursor = connection.cursor()
-        try:
-            if many:
-                cursor.executemany(sql, parameters)
-            elif parameters is None:
-                cursor.execute(sql)
-            else:
-                cursor.execute(sql, parameters)
-            outcome.description = cursor.description
-            outcome.rows = cursor.fetchall() if cursor.description else []
-            outcome.rowcount = cursor.rowcount
-            outcome.lastrowid = cursor.lastrowid
-        finally:
-            cursor.close()
-    except Exception as error:
-        outcome.error = error
-    outcome.in_transaction = connection.in_transaction
-    return outcome
+        if many:
+            cursor.executemany(sql, parameters)
+        elif parameters is None:
+            cursor.execute(sql)
+        else:
+            cursor.execute(sql, parameters)
+        return _Outcome(
+            description=cursor.description,
+            rows=cursor.fetchall() if cursor.description else [],
+            rowcount=cursor.rowcount,
+            lastrowid=cursor.lastrowid,
+        )
+    finally:
+        cursor.close()
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    code: int | None = getattr(error, "sqlite_errorcode", None)
+    if code is None:
+        return False
+    return code & 0xFF == sqlite3.SQLITE_BUSY and code != _SQLITE_BUSY_SNAPSHOT
 
 
 class BufferedCursor:
-    """The part of aiosqlite's cursor that SQLAlchemy's adapter uses, over buffered rows."""
+    """The part of an async DB-API cursor that SQLAlchemy's adapter uses, over buffered rows."""
 
-    def __init__(self, connection: GatedConnection) -> None:
+    def __init__(self, connection: InlineConnection) -> None:
         self._connection = connection
         self._rows: list[Any] = []
         self.description: Any = None
@@ -139,48 +148,98 @@ class BufferedCursor:
         return self._rows.pop(0)
 
 
-class GatedConnection(aiosqlite.Connection):
-    """aiosqlite's connection (its thread, queue and lifecycle), with buffered cursors and the gate."""
+class _InlineQueue:
+    """Stands in for aiosqlite's request queue, which SQLAlchemy uses to set the isolation level."""
 
-    def __init__(self, connector: Callable[[], sqlite3.Connection], gate: WriteGate) -> None:
-        super().__init__(connector, iter_chunk_size=64)
+    def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            future.set_result(function())
+        except Exception as error:
+            future.set_exception(error)
+
+
+class InlineConnection:
+    """What SQLAlchemy's aiosqlite adapter needs of a connection, run on the loop thread."""
+
+    def __init__(self, connection: sqlite3.Connection, gate: WriteGate) -> None:
+        self._conn: sqlite3.Connection | None = connection
         self._gate = gate
         self._holding: asyncio.Lock | None = None
+        self._tx = _InlineQueue()
 
-    def cursor(self) -> BufferedCursor:  # type: ignore[override]
+    @property
+    def _connection(self) -> sqlite3.Connection | None:
+        # SQLAlchemy skips commit/rollback on a connection that is already closed by looking here.
+        return self._conn
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self._open().isolation_level
+
+    def _open(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise ValueError("no active connection")
+        return self._conn
+
+    def cursor(self) -> BufferedCursor:
         return BufferedCursor(self)
 
     async def run(self, sql: str, parameters: Any, many: bool) -> _Outcome:
+        connection = self._open()
         if self._holding is None and not _READ_ONLY.match(sql):
             await self._acquire()
-        # If this await is cancelled the statement may still run; the lock is then released by the
-        # rollback or close that ends every abandoned transaction.
-        execute: Callable[..., Awaitable[_Outcome]] = self._execute
-        outcome = await execute(_run, self._conn, sql, parameters, many)
-        if not outcome.in_transaction:
-            self._release()
-        if outcome.error is not None:
-            raise outcome.error
-        return outcome
+        try:
+            return await self._patiently(lambda: _run(connection, sql, parameters, many))
+        finally:
+            if not connection.in_transaction:
+                self._release()
 
     async def commit(self) -> None:
-        await self._ending(super().commit())
+        connection = self._open()
+        try:
+            await self._patiently(connection.commit)
+        finally:
+            if not connection.in_transaction:
+                self._release()
 
     async def rollback(self) -> None:
-        await self._ending(super().rollback())
-
-    async def close(self) -> None:
-        await self._ending(super().close())
-
-    def stop(self) -> asyncio.Future[Any] | None:
-        self._release()
-        return super().stop()
-
-    async def _ending(self, call: Awaitable[None]) -> None:
         try:
-            await call
+            self._open().rollback()
         finally:
             self._release()
+
+    async def close(self) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Closes at once; what was not committed is rolled back by SQLite."""
+        self._release()
+        connection, self._conn = self._conn, None
+        if connection is not None:
+            connection.close()
+
+    async def create_function(self, *args: Any, **kwargs: Any) -> None:
+        self._open().create_function(*args, **kwargs)
+
+    async def _patiently(self, call: Callable[[], _T]) -> _T:
+        """Runs call, retrying with asyncio sleeps while another process holds the database."""
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None
+        pause = _FIRST_RETRY_SECONDS
+        while True:
+            try:
+                return call()
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+                now = loop.time()
+                if deadline is None:
+                    deadline = now + self._gate.wait_seconds
+                if now >= deadline:
+                    raise
+                await asyncio.sleep(min(pause, deadline - now))
+                pause = min(pause * 2, _LONGEST_RETRY_SECONDS)
 
     async def _acquire(self) -> None:
         lock = self._gate.lock()
@@ -198,21 +257,23 @@ class GatedConnection(aiosqlite.Connection):
             lock.release()
 
 
-def gated_connector(url: str, connect_args: dict[str, Any]) -> Callable[[], Awaitable[GatedConnection]]:
-    """An ``async_creator`` for create_async_engine: the arguments SQLAlchemy itself would use."""
+def gated_connector(url: str, connect_args: dict[str, Any]) -> Callable[[], Awaitable[InlineConnection]]:
+    """An ``async_creator`` for create_async_engine: the arguments SQLAlchemy itself would use.
+
+    ``timeout`` (seconds) bounds how long a statement waits for the database, in-process or not.
+    """
     args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
     kwargs = {**kwargs, **connect_args}
-    gate = WriteGate(float(kwargs.get("timeout", 5.0)))
+    gate = WriteGate(float(kwargs.pop("timeout", 5.0)))
+    # The connection is used from one task at a time, but SQLAlchemy may close a connection it
+    # garbage-collects from another thread.
+    kwargs["check_same_thread"] = False
+    # Busy timeout 0: SQLite's busy handler would sleep on the loop thread (see _patiently).
+    kwargs["timeout"] = 0
     database: Sequence[Any] = args
+    open_database: Callable[..., sqlite3.Connection] = sqlite3.connect
 
-    async def connect() -> GatedConnection:
-        def connector() -> sqlite3.Connection:
-            connection: sqlite3.Connection = sqlite3.connect(*database, **kwargs)
-            return connection
-
-        connection = GatedConnection(connector, gate)
-        connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connections
-        await connection  # starts its thread and opens the database
-        return connection
+    async def connect() -> InlineConnection:
+        return InlineConnection(open_database(*database, **kwargs), gate)
 
     return connect
