@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.models import Agent, Branch
+
+_AGENTS: Table = Agent.__table__  # type: ignore[assignment]
+# The runtime asks this on every conversation turn: built once, Core, two columns.
+_REFERENCE = select(_AGENTS.c.id, _AGENTS.c.account_id).where(_AGENTS.c.id == bindparam("agent_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRef:
+    """Which agent, in which account: all a conversation turn needs to know of it."""
+
+    id: str
+    account_id: str
 
 
 class AgentRepository:
@@ -16,6 +29,10 @@ class AgentRepository:
 
     async def get(self, agent_id: str) -> Agent | None:
         return await self.session.get(Agent, agent_id)
+
+    async def reference(self, agent_id: str) -> AgentRef | None:
+        row = (await self.session.execute(_REFERENCE, {"agent_id": agent_id})).first()
+        return None if row is None else AgentRef(row.id, row.account_id)
 
     async def exists(self, agent_id: str) -> bool:
         return (await self.session.scalar(select(Agent.id).where(Agent.id == agent_id))) is not None

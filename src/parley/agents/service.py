@@ -9,7 +9,7 @@ import string
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.agents.repository import AgentRepository
+from parley.agents.repository import AgentRef, AgentRepository
 from parley.agents.schemas import AgentSummary, CreateAgentBody, DuplicateAgentBody
 from parley.auth.principal import Principal
 from parley.branches.repository import BranchRepository
@@ -39,6 +39,17 @@ def _checked_agent_id(agent_id: str | None, name: str) -> str:
     return agent_id
 
 
+def _check_agent_id(agent_id: str) -> None:
+    if not AGENT_ID_PATTERN.fullmatch(agent_id):
+        raise ProjectNotFound(f"Agent '{agent_id[:100]}' does not exist.")
+
+
+def _check_access(principal: Principal, agent_id: str, agent: Agent | AgentRef | None) -> None:
+    if agent is None or (not principal.is_operator and agent.account_id != principal.account_id):
+        raise ProjectNotFound(f"Agent '{agent_id}' does not exist.")
+    principal.require_agent(agent_id)
+
+
 class AgentService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -46,12 +57,18 @@ class AgentService:
 
     async def accessible(self, principal: Principal, agent_id: str) -> Agent:
         """The agent, if it exists in the caller's account and the key may touch it."""
-        if not AGENT_ID_PATTERN.fullmatch(agent_id):
-            raise ProjectNotFound(f"Agent '{agent_id[:100]}' does not exist.")
+        _check_agent_id(agent_id)
         agent = await self.repo.get(agent_id)
-        if agent is None or (not principal.is_operator and agent.account_id != principal.account_id):
-            raise ProjectNotFound(f"Agent '{agent_id}' does not exist.")
-        principal.require_agent(agent_id)
+        _check_access(principal, agent_id, agent)
+        assert agent is not None
+        return agent
+
+    async def accessible_ref(self, principal: Principal, agent_id: str) -> AgentRef:
+        """``accessible`` for callers that need only the agent's identity (the runtime's turns)."""
+        _check_agent_id(agent_id)
+        agent = await self.repo.reference(agent_id)
+        _check_access(principal, agent_id, agent)
+        assert agent is not None
         return agent
 
     async def list_agents(self, principal: Principal, account_id: str) -> list[AgentSummary]:

@@ -34,10 +34,9 @@ async def authenticate(session: AsyncSession, presented: str | None) -> Principa
     if not presented:
         raise AuthUserUnauthorised("Missing API key: send it in the 'x-api-key' header.")
     digest = keys.digest(presented)
-    found = await AuthRepository(session).key_by_lookup(keys.lookup_of(digest))
-    if found is None or not keys.digests_match(digest, found[0].key_hash):
+    key = await AuthRepository(session).key_by_lookup(keys.lookup_of(digest))
+    if key is None or not keys.digests_match(digest, key.key_hash):
         raise AuthUserUnauthorised("Invalid API key.")
-    key, user = found
     now = utcnow()
     if key.revoked_at is not None and key.revoked_at <= now:
         if key.revoked_reason == "rotated":
@@ -45,7 +44,7 @@ async def authenticate(session: AsyncSession, presented: str | None) -> Principa
         raise AuthUserUnauthorised("This API key has been revoked.")
     if key.expires_at is not None and key.expires_at <= now:
         raise AuthUserUnauthorised("This API key has expired.")
-    if key.user_id is not None and (user is None or user.disabled_at is not None):
+    if key.user_id is not None and (not key.user_exists or key.user_disabled_at is not None):
         raise AuthUserUnauthorised("The user that owns this API key has been deleted.")
     return Principal(
         key_id=key.id,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.agents.repository import AgentRef
 from parley.agents.service import AgentService
 from parley.auth.deps import PrincipalDep
 from parley.auth.principal import Principal
@@ -25,7 +26,6 @@ from parley.chat.schemas import (
 from parley.errors import AuthUserInvalidToken, ProjectNotFound, ResourceNotFound
 from parley.kit.db import SessionDep
 from parley.kit.http import make_route_class
-from parley.models import Agent
 from parley.models.telephony import Connector
 from parley.telephony.service import connector_for_token
 
@@ -40,11 +40,11 @@ TokenHeader = Annotated[str | None, Header(alias="X-TOKEN", max_length=500)]
 
 async def _agent(
     session: AsyncSession, principal: Principal, version: str, account_id: str, project_id: str
-) -> Agent:
+) -> AgentRef:
     if version not in SUPPORTED_VERSIONS:
         raise ResourceNotFound(f"Chat API version '{version[:20]}' does not exist; use v1.")
     principal.require_account(account_id)
-    agent = await AgentService(session).accessible(principal, project_id)
+    agent = await AgentService(session).accessible_ref(principal, project_id)
     if agent.account_id != account_id:
         raise ProjectNotFound(f"Agent '{project_id}' does not exist.")
     return agent

@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.agents.repository import AgentRef, AgentRepository
 from parley.agents.service import MAIN_BRANCH
 from parley.branches.names import clean_name
 from parley.branches.repository import BranchRepository
-from parley.chat.repository import ConversationRepository
+from parley.chat.repository import ConversationRepository, new_conversation
 from parley.config import SmsSettings
 from parley.conversations.summary import record_end, record_turn
 from parley.deployments.artifacts import ArtifactCache
@@ -41,6 +42,8 @@ from parley.runtime.engine import Agent, Context, Engine, Session, TurnOutcome
 from parley.sms.delivery import deliver_turn
 
 DRAFT = "draft"
+# What the runtime is told about the agent: the full model, or only its identity (chat turns).
+AgentLike = AgentModel | AgentRef
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ class ConversationRuntime:
         self.deps = deps
         self.repo = ConversationRepository(session)
 
-    async def start(self, agent_model: AgentModel, options: StartOptions) -> Exchange:
+    async def start(self, agent_model: AgentLike, options: StartOptions) -> Exchange:
         started = time.perf_counter()
         if options.conversation_id and await self.repo.exists(options.conversation_id):
             raise Conflict(f"Conversation '{options.conversation_id}' already exists.")
@@ -89,7 +92,8 @@ class ConversationRuntime:
         variant_name = _variant_name(content, options.variant_id)
         context = await self._context(agent_model.id, options.environment, options.channel, options)
         session, outcome = await self.deps.engine.start(agent, context, variant_name)
-        conversation = Conversation(
+        conversation = new_conversation(
+            utcnow(),
             id=options.conversation_id or new_id("CONV", 16),
             account_id=agent_model.account_id,
             agent_id=agent_model.id,
@@ -108,10 +112,11 @@ class ConversationRuntime:
             integration_attributes=options.integration_attributes,
         )
         await deliver_turn(self.session, self.deps.sms, agent.sms_templates, conversation, outcome, "")
-        await self._record(conversation, session, outcome, "", started, index=0)
+        turn = self._record(conversation, session, outcome, "", started, index=0)
+        await self.repo.insert(conversation, turn)
         return Exchange(conversation, outcome, "", session)
 
-    async def message(self, agent_model: AgentModel, conversation_id: str, text: str) -> Exchange:
+    async def message(self, agent_model: AgentLike, conversation_id: str, text: str) -> Exchange:
         started = time.perf_counter()
         conversation = await self._live_conversation(agent_model, conversation_id)
         content = await self._artifact_for(agent_model, conversation)
@@ -124,12 +129,13 @@ class ConversationRuntime:
         conversation.variant_name = session.variant
         conversation.variant_id = _variant_id(content, session.variant)
         await deliver_turn(self.session, self.deps.sms, agent.sms_templates, conversation, outcome, text)
-        await self._record(conversation, session, outcome, text, started, index=conversation.turn_count)
+        turn = self._record(conversation, session, outcome, text, started, index=conversation.turn_count)
         if outcome.end_conversation:
             await self._end(agent, context, conversation, session, "ended")
+        await self.repo.save(conversation, turn)
         return Exchange(conversation, outcome, text, session)
 
-    async def close(self, agent_model: AgentModel, conversation_id: str) -> Conversation:
+    async def close(self, agent_model: AgentLike, conversation_id: str) -> Conversation:
         conversation = await self._live_conversation(agent_model, conversation_id)
         content = await self._artifact_for(agent_model, conversation)
         agent = await self.deps.engine.load((agent_model.id, conversation.version), content)
@@ -137,9 +143,10 @@ class ConversationRuntime:
             agent_model.id, conversation.environment, conversation.channel, None, conversation
         )
         await self._end(agent, context, conversation, Session.from_json(conversation.runtime), "closed")
+        await self.repo.save(conversation)
         return conversation
 
-    async def get(self, agent_model: AgentModel, conversation_id: str) -> Conversation:
+    async def get(self, agent_model: AgentLike, conversation_id: str) -> Conversation:
         conversation = await self.repo.get(agent_model.id, conversation_id)
         if conversation is None:
             raise ConversationsNotFound(f"Conversation '{conversation_id[:100]}' does not exist.")
@@ -147,7 +154,7 @@ class ConversationRuntime:
 
     # --- internals ---------------------------------------------------------------------------------
 
-    async def _live_conversation(self, agent_model: AgentModel, conversation_id: str) -> Conversation:
+    async def _live_conversation(self, agent_model: AgentLike, conversation_id: str) -> Conversation:
         conversation = await self.get(agent_model, conversation_id)
         if conversation.status == "timed_out":
             raise ChatTimeout("The conversation timed out after a period of inactivity.")
@@ -163,12 +170,13 @@ class ConversationRuntime:
             await self._end(
                 agent, context, conversation, Session.from_json(conversation.runtime), "timed_out"
             )
+            await self.repo.save(conversation)
             # Recorded even though the request fails: the conversation is over from now on.
             raise ChatTimeout("The conversation timed out after a period of inactivity.", persist=True)
         return conversation
 
     async def _artifact_for_start(
-        self, agent_model: AgentModel, options: StartOptions
+        self, agent_model: AgentLike, options: StartOptions
     ) -> tuple[str, str | None, str | None, dict[str, Any]]:
         if options.environment == DRAFT:
             branch_ref = options.branch_ref or MAIN_BRANCH
@@ -187,7 +195,7 @@ class ConversationRuntime:
         deployment, content = active
         return deployment.version, deployment.id, None, content
 
-    async def _artifact_for(self, agent_model: AgentModel, conversation: Conversation) -> dict[str, Any]:
+    async def _artifact_for(self, agent_model: AgentLike, conversation: Conversation) -> dict[str, Any]:
         if conversation.environment == DRAFT:
             if conversation.branch_id is None:
                 raise ChatDraftNotExist("The draft of this conversation no longer exists.")
@@ -200,17 +208,24 @@ class ConversationRuntime:
             raise ChatDraftNotExist("The deployment this conversation runs on no longer exists.")
         return deployed
 
-    async def _compile_draft(self, agent_model: AgentModel, branch_id: str) -> tuple[str, dict[str, Any]]:
+    async def _compile_draft(self, agent_model: AgentLike, branch_id: str) -> tuple[str, dict[str, Any]]:
         branch = await BranchRepository(self.session).by_ref(agent_model.id, branch_id)
         if branch is None:
             raise ChatDraftNotExist("The branch of this draft no longer exists.")
-        compiled = await compile_branch(self.session, agent_model, branch)
+        full_agent = agent_model if isinstance(agent_model, AgentModel) else await self._full(agent_model)
+        compiled = await compile_branch(self.session, full_agent, branch)
         if not compiled.ok:
             raise ChatDraftDeploymentFailed(
                 f"The draft has {len(compiled.errors)} error(s) and cannot run.",
                 data={"errors": [e.as_dict() for e in compiled.errors]},
             )
         return compiled.version, compiled.content
+
+    async def _full(self, agent: AgentRef) -> AgentModel:
+        found = await AgentRepository(self.session).get(agent.id)
+        if found is None:
+            raise ChatDraftNotExist("The agent of this draft no longer exists.")
+        return found
 
     async def _context(
         self,
@@ -235,7 +250,7 @@ class ConversationRuntime:
             real_time_config=await real_time_variables(self.session, agent_id, config_env),
         )
 
-    async def _record(
+    def _record(
         self,
         conversation: Conversation,
         session: Session,
@@ -244,7 +259,8 @@ class ConversationRuntime:
         started: float,
         *,
         index: int,
-    ) -> None:
+    ) -> ConversationTurn:
+        """Records the turn on the conversation in memory; the caller writes both."""
         now = utcnow()
         conversation.runtime = session.to_json()
         conversation.turn_count = index + 1
@@ -273,10 +289,7 @@ class ConversationRuntime:
             },
         )
         record_turn(conversation, turn)
-        if index == 0:
-            await self.repo.add(conversation, turn)
-        else:
-            await self.repo.add(turn)
+        return turn
 
     async def _end(
         self, agent: Agent, context: Context, conversation: Conversation, session: Session, status: str

@@ -34,8 +34,7 @@ async def real_time_variables(session: AsyncSession, agent_id: str, client_env: 
 
     For the runtime, which has already authenticated its caller: no permission checks here.
     """
-    row = await RealTimeConfigRepository(session).page(agent_id, client_env)
-    return dict(row.variables) if row is not None else {}
+    return await RealTimeConfigRepository(session).variables(agent_id, client_env) or {}
 
 
 class RealTimeConfigService:
