@@ -79,7 +79,9 @@ class SandboxSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PARLEY_SANDBOX_", extra="ignore")
 
-    pool_size: int = Field(default=2, ge=1, le=64)
+    # Workers mostly wait (for a fork, for the child, for the loop to read the reply), so a few
+    # more than the cores keeps 16 concurrent conversations from queueing behind two slots.
+    pool_size: int = Field(default=4, ge=1, le=64)
     timeout_seconds: float = Field(default=5.0, gt=0, le=300)
     memory_mb: int = Field(default=256, ge=64, le=65536)
     max_output_bytes: int = Field(default=1_000_000, ge=4096, le=64 * 1024 * 1024)

@@ -173,7 +173,10 @@ class Sandbox:
         await worker.send(line)
         deadline = self.limits.timeout_seconds + SERVER_GRACE_SECONDS
         try:
-            message = await asyncio.wait_for(worker.receive(), timeout=deadline)
+            # A timeout scope, not wait_for: no extra task, so no extra loop iteration per call on
+            # a busy loop, where every iteration the worker's slot is held costs the next caller.
+            async with asyncio.timeout(deadline):
+                message = await worker.receive()
         except TimeoutError:
             raise _WorkerLost("timeout") from None
         if message.get("id") != request_id:
