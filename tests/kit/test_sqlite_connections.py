@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -189,3 +190,35 @@ async def test_a_lock_held_elsewhere_past_the_timeout_fails_as_sqlite_does(tmp_p
         assert ids == [2]
     finally:
         await engine.dispose()
+
+
+async def test_a_long_read_moves_off_the_loop_and_still_answers(engine: AsyncEngine) -> None:
+    long_count = text(
+        "SELECT count(*) FROM (WITH RECURSIVE c(x) AS "
+        "(SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT x FROM c)"
+    )
+
+    async def read() -> int:
+        async with engine.connect() as conn:
+            return int((await conn.execute(long_count)).scalar_one())
+
+    started = time.perf_counter()
+    count, ticks = await _ticks_while(read())
+    elapsed = time.perf_counter() - started
+    assert count == 2_000_000
+    # Interrupted after its inline budget and finished on a worker thread: the loop kept ticking
+    # for most of the statement's run (a statement held on the loop would allow ~0 ticks).
+    assert elapsed > 0.1
+    assert ticks >= elapsed * 1000 / 4
+
+
+async def test_an_interrupted_read_leaves_the_open_write_intact(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO item (name) VALUES ('kept')"))
+        slow = text(
+            "SELECT count(*) FROM (WITH RECURSIVE c(x) AS "
+            "(SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000) SELECT x FROM c)"
+        )
+        assert (await conn.execute(slow)).scalar_one() == 1_000_000
+        await conn.execute(text("INSERT INTO item (name) VALUES ('also kept')"))
+    assert await _count(engine) == 2

@@ -6,7 +6,9 @@ thread switch, a loop wake-up, and a wait for the GIL while the loop thread is b
 requests. Under load that was most of a chat turn's database time and much of its tail latency.
 So statements run inline on the loop thread, and the rows are handed back buffered.
 
-What could block the loop is a lock held by someone else. Inside this process, writers queue on
+What could block the loop is a long statement or a lock held by someone else. A read that runs
+past a small budget is interrupted and run again on a worker thread; DELETEs (which cascade) and
+batches go to a worker thread from the start. Inside this process, writers queue on
 an asyncio lock, taken before a connection's first writing statement and released when its
 transaction ends, so the next writer starts the moment the previous one commits. Other processes
 on the same file (the CLI, other workers) still take SQLite's write lock: SQLite's own busy handler
@@ -21,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import time
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +35,14 @@ from sqlalchemy.engine import make_url
 # Statements that never take SQLite's write lock; anything else (DML, DDL, BEGIN, SAVEPOINT, CTEs)
 # is treated as a write, which is only ever too careful.
 _READ_ONLY = re.compile(r"\s*(SELECT|PRAGMA|EXPLAIN)\b", re.IGNORECASE)
+
+# Statements that may touch many rows (a DELETE cascades; executemany is a batch) run on a worker
+# thread from the start: they are rare, never on a request's hot path, and could hold the loop.
+_OFF_LOOP = re.compile(r"\s*DELETE\b", re.IGNORECASE)
+# A read still running after this long on the loop thread is interrupted and run again on a worker
+# thread (interrupting a SELECT leaves the transaction as it was; interrupting a write would not).
+INLINE_READ_BUDGET_SECONDS = 0.02
+_PROGRESS_EVERY_INSTRUCTIONS = 5000
 
 # Retrying cannot help a transaction whose snapshot is stale; it must fail at once.
 _SQLITE_BUSY_SNAPSHOT = 517
@@ -91,6 +102,10 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     if code is None:
         return False
     return code & 0xFF == sqlite3.SQLITE_BUSY and code != _SQLITE_BUSY_SNAPSHOT
+
+
+class _OverBudget(Exception):
+    pass
 
 
 class BufferedCursor:
@@ -167,6 +182,7 @@ class InlineConnection:
         self._gate = gate
         self._holding: asyncio.Lock | None = None
         self._tx = _InlineQueue()
+        self._read_deadline: float | None = None
 
     @property
     def _connection(self) -> sqlite3.Connection | None:
@@ -187,13 +203,46 @@ class InlineConnection:
 
     async def run(self, sql: str, parameters: Any, many: bool) -> _Outcome:
         connection = self._open()
-        if self._holding is None and not _READ_ONLY.match(sql):
+        read_only = _READ_ONLY.match(sql) is not None
+        if self._holding is None and not read_only:
             await self._acquire()
+
+        def statement() -> _Outcome:
+            return _run(connection, sql, parameters, many)
+
         try:
-            return await self._patiently(lambda: _run(connection, sql, parameters, many))
+            if many or _OFF_LOOP.match(sql):
+                return await self._patiently(statement, off_loop=True)
+            if read_only:
+                try:
+                    return await self._patiently(lambda: self._within_budget(statement))
+                except _OverBudget:
+                    return await self._patiently(statement, off_loop=True)
+            return await self._patiently(statement)
         finally:
             if not connection.in_transaction:
                 self._release()
+
+    def _within_budget(self, statement: Callable[[], _Outcome]) -> _Outcome:
+        connection = self._open()
+        self._read_deadline = time.perf_counter() + INLINE_READ_BUDGET_SECONDS
+        # Only for this statement: the handler takes the GIL each time it runs, which a statement
+        # on a worker thread must not pay.
+        connection.set_progress_handler(self._over_budget, _PROGRESS_EVERY_INSTRUCTIONS)
+        try:
+            return statement()
+        except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT:
+                raise _OverBudget from None
+            raise
+        finally:
+            connection.set_progress_handler(None, 0)
+            self._read_deadline = None
+
+    def _over_budget(self) -> int:
+        """SQLite's progress handler: a non-zero answer interrupts the running statement."""
+        deadline = self._read_deadline
+        return 1 if deadline is not None and time.perf_counter() > deadline else 0
 
     async def commit(self) -> None:
         connection = self._open()
@@ -222,14 +271,16 @@ class InlineConnection:
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._open().create_function(*args, **kwargs)
 
-    async def _patiently(self, call: Callable[[], _T]) -> _T:
+    async def _patiently(self, call: Callable[[], _T], *, off_loop: bool = False) -> _T:
         """Runs call, retrying with asyncio sleeps while another process holds the database."""
         loop = asyncio.get_running_loop()
         deadline: float | None = None
         pause = _FIRST_RETRY_SECONDS
         while True:
             try:
-                return call()
+                # The caller awaits this statement before using the connection again, so a worker
+                # thread never shares it with the loop thread.
+                return await asyncio.to_thread(call) if off_loop else call()
             except sqlite3.OperationalError as error:
                 if not _is_busy(error):
                     raise
