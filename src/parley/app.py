@@ -127,8 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = _rate_limiter(settings, None)
 
     install_error_handlers(app)
+    # Routes are matched in order: the chat turn, the hottest path, comes first (its paths share
+    # no pattern with any other router's, so the order changes nothing else).
     for router in (
         health_router,
+        chat_router,
         accounts_router,
         auth_router,
         agents_router,
@@ -137,7 +140,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         knowledge_router,
         deployments_router,
         debug_chat_router,
-        chat_router,
         transfer_router,
         flows_router,
         functions_router,
