@@ -35,6 +35,7 @@ from parley.kit.logging import configure_logging
 from parley.kit.maintenance import MaintenanceSwitch
 from parley.kit.middleware import BodyLimitMiddleware, MaintenanceMiddleware, RequestContextMiddleware
 from parley.kit.not_implemented import install_not_implemented_routes
+from parley.kit.openapi import install_openapi
 from parley.kit.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from parley.knowledge.router import router as knowledge_router
 from parley.messaging.router import router as messaging_router
@@ -156,4 +157,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     install_not_implemented_routes(app)
+    install_openapi(app)
     return app
