@@ -18,7 +18,9 @@ from parley.auth.router import router as auth_router
 from parley.behavior.router import router as behavior_router
 from parley.branches.router import router as branches_router
 from parley.chat.debug_router import router as debug_chat_router
+from parley.chat.deps import runtime_deps_of
 from parley.chat.router import router as chat_router
+from parley.chat.sweeper import ConversationSweeper
 from parley.config import Settings, get_settings
 from parley.conversations.router import router as conversations_router
 from parley.deployments.artifacts import ArtifactCache
@@ -88,6 +90,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runner=sandbox, provider=provider, retrieval_threshold=settings.runtime.retrieval_threshold
         )
         app.state.test_runner = await start_test_runner(app.state)
+        sweeper = ConversationSweeper(
+            app.state.sessionmaker,
+            runtime_deps_of(app.state),
+            app.state.locks,
+            settings.runtime.sweep_interval_seconds,
+        )
+        app.state.conversation_sweeper = sweeper
+        sweeper.start()
         # Everything loaded at start-up lives as long as the process: moving it out of the
         # collector's generations keeps full collections (and their pauses) short under load.
         if settings.gc_freeze:
@@ -96,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await sweeper.stop()
             await app.state.test_runner.stop()
             await sandbox.close()
             await provider.aclose()

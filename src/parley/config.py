@@ -99,6 +99,9 @@ class RuntimeSettings(BaseSettings):
 
     # A conversation idle longer than this is ended; a message to it answers CHAT_TIMEOUT.
     chat_timeout_seconds: float = Field(default=1800.0, gt=0)
+    # How often abandoned conversations (idle past chat_timeout_seconds) are ended; 0: never, they
+    # then end only when their next message arrives.
+    sweep_interval_seconds: float = Field(default=60.0, ge=0)
     # How long a message waits for the previous one of the same conversation to finish.
     lock_wait_seconds: float = Field(default=30.0, gt=0)
     provider: Literal["rules", "openai"] = "rules"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from fastapi import Request
+from starlette.datastructures import State
 from starlette.requests import HTTPConnection
 
 from parley.chat.runtime import RuntimeDeps
@@ -12,7 +13,11 @@ from parley.kit.locks import LockStore
 
 
 def runtime_deps(request: HTTPConnection) -> RuntimeDeps:
-    state = request.app.state
+    return runtime_deps_of(request.app.state)
+
+
+def runtime_deps_of(state: State) -> RuntimeDeps:
+    """The engine's collaborators, from the app's state (routes, the sweeper)."""
     return RuntimeDeps(
         engine=state.conversation_engine,
         artifacts=state.artifacts,

@@ -52,6 +52,21 @@ _UPDATE = (
     .where(_CONVERSATIONS.c.id == bindparam("match_id"))
     .values({name: bindparam(name) for name in _MUTABLE})
 )
+_CLAIM_IDLE = (
+    update(_CONVERSATIONS)
+    .where(
+        _CONVERSATIONS.c.id == bindparam("match_id"),
+        _CONVERSATIONS.c.status == "active",
+        _CONVERSATIONS.c.last_activity_at == bindparam("seen_activity"),
+    )
+    .values(status="timed_out")
+)
+_IDLE = (
+    select(_CONVERSATIONS.c.id, _CONVERSATIONS.c.agent_id, _CONVERSATIONS.c.account_id)
+    .where(_CONVERSATIONS.c.status == "active", _CONVERSATIONS.c.last_activity_at < bindparam("cutoff"))
+    .order_by(_CONVERSATIONS.c.last_activity_at)
+    .limit(bindparam("batch"))
+)
 _INSERT = insert(_CONVERSATIONS)
 _INSERT_TURN = insert(_TURNS)
 
@@ -97,6 +112,22 @@ class ConversationRepository:
 
     async def exists(self, conversation_id: str) -> bool:
         return (await self.session.execute(_EXISTS, {"match_id": conversation_id})).first() is not None
+
+    async def claim_idle(self, conversation_id: str, seen_activity: datetime) -> bool:
+        """Marks the conversation timed out if it is still active and untouched since it was read.
+
+        The one conversation write that is conditional: a sweeper and a late message (in this or
+        another process) may both find it idle, and exactly one of them must end it.
+        """
+        result = await self.session.execute(
+            _CLAIM_IDLE, {"match_id": conversation_id, "seen_activity": seen_activity}
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def idle(self, cutoff: datetime, batch: int) -> list[tuple[str, str, str]]:
+        """(conversation, agent, account) of active conversations untouched since ``cutoff``."""
+        rows = await self.session.execute(_IDLE, {"cutoff": cutoff, "batch": batch})
+        return [(row.id, row.agent_id, row.account_id) for row in rows]
 
     async def insert(self, conversation: Conversation, turn: ConversationTurn) -> None:
         await self.session.execute(_INSERT, {name: getattr(conversation, name) for name in _COLUMNS})

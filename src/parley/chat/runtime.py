@@ -31,6 +31,7 @@ from parley.errors import (
     ChatTimeout,
     Conflict,
     ConversationsNotFound,
+    ParleyError,
     VariantNotFound,
 )
 from parley.kit.db import utcnow
@@ -160,20 +161,42 @@ class ConversationRuntime:
             raise ChatTimeout("The conversation timed out after a period of inactivity.")
         if conversation.status != "active":
             raise ChatConversationEnded(f"Conversation '{conversation.id}' has already ended.")
-        idle = utcnow() - conversation.last_activity_at
-        if idle > timedelta(seconds=self.deps.chat_timeout_seconds):
-            content = await self._artifact_for(agent_model, conversation)
-            agent = await self.deps.engine.load((agent_model.id, conversation.version), content)
-            context = await self._context(
-                agent_model.id, conversation.environment, conversation.channel, None, conversation
-            )
-            await self._end(
-                agent, context, conversation, Session.from_json(conversation.runtime), "timed_out"
-            )
-            await self.repo.save(conversation)
+        if self._idle(conversation):
+            # Claimed first: a sweeper in another process may be ending it at the same moment.
+            if await self.repo.claim_idle(conversation.id, conversation.last_activity_at):
+                await self.time_out(agent_model, conversation)
             # Recorded even though the request fails: the conversation is over from now on.
             raise ChatTimeout("The conversation timed out after a period of inactivity.", persist=True)
         return conversation
+
+    def _idle(self, conversation: Conversation) -> bool:
+        idle = utcnow() - conversation.last_activity_at
+        return idle > timedelta(seconds=self.deps.chat_timeout_seconds)
+
+    async def idle_conversation(self, agent_model: AgentLike, conversation_id: str) -> Conversation | None:
+        """The conversation, if it is still active and has been idle past the timeout."""
+        conversation = await self.repo.get(agent_model.id, conversation_id)
+        if conversation is None or conversation.status != "active" or not self._idle(conversation):
+            return None
+        return conversation
+
+    async def time_out(self, agent_model: AgentLike, conversation: Conversation) -> None:
+        """Ends an idle conversation: end_function runs, the conversation is timed out."""
+        try:
+            content = await self._artifact_for(agent_model, conversation)
+        except ParleyError:
+            # Its deployment or draft is gone, so there is no end_function left to run.
+            conversation.status = "timed_out"
+            conversation.ended_at = utcnow()
+            record_end(conversation)
+            await self.repo.save(conversation)
+            return
+        agent = await self.deps.engine.load((agent_model.id, conversation.version), content)
+        context = await self._context(
+            agent_model.id, conversation.environment, conversation.channel, None, conversation
+        )
+        await self._end(agent, context, conversation, Session.from_json(conversation.runtime), "timed_out")
+        await self.repo.save(conversation)
 
     async def _artifact_for_start(
         self, agent_model: AgentLike, options: StartOptions

@@ -22,6 +22,8 @@ class Conversation(Base):
         Index("ix_conversation_listing_duration", "agent_id", "environment", "duration_seconds", "id"),
         Index("ix_conversation_listing_id", "agent_id", "environment", "id"),
         Index("ix_conversation_agent_id_shared_id", "agent_id", "shared_id"),
+        # The sweeper's question: active conversations idle since before a cutoff, oldest first.
+        Index("ix_conversation_status_last_activity_at", "status", "last_activity_at"),
     )
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
