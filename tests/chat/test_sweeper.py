@@ -60,6 +60,14 @@ async def _deploy_with_end_function(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200, response.text
 
 
+async def _abandoned_conversation(client: httpx.AsyncClient) -> dict[str, object]:
+    """A conversation on an agent with an end function, left idle past the timeout."""
+    await _deploy_with_end_function(client)
+    created = await start(client, HEADERS)
+    await asyncio.sleep(IDLE_SECONDS + 0.1)
+    return created
+
+
 async def _row(app: FastAPI, conversation_id: object) -> Conversation:
     async with app.state.sessionmaker() as session:
         row = await session.scalar(select(Conversation).where(Conversation.id == str(conversation_id)))
@@ -76,9 +84,7 @@ def _sweeper(app: FastAPI, locks: MemoryLockStore | None = None) -> Conversation
 async def test_an_abandoned_conversation_is_timed_out_and_its_end_function_runs(
     idle_app: FastAPI, idle_client: httpx.AsyncClient
 ) -> None:
-    await _deploy_with_end_function(idle_client)
-    abandoned = await start(idle_client, HEADERS)
-    await asyncio.sleep(IDLE_SECONDS + 0.1)
+    abandoned = await _abandoned_conversation(idle_client)
     fresh = await start(idle_client, HEADERS)
 
     assert await _sweeper(idle_app).sweep_once() == 1
@@ -131,9 +137,7 @@ async def test_a_conversation_being_talked_to_is_left_for_the_next_sweep(
 async def test_a_late_message_and_a_sweep_end_it_once(
     idle_app: FastAPI, idle_client: httpx.AsyncClient
 ) -> None:
-    await _deploy_with_end_function(idle_client)
-    created = await start(idle_client, HEADERS)
-    await asyncio.sleep(IDLE_SECONDS + 0.1)
+    created = await _abandoned_conversation(idle_client)
     # The message's process and the sweeper's do not share a lock store here either.
     late, swept = await asyncio.gather(
         say(idle_client, HEADERS, created["conversation_id"], "still there?"),

@@ -222,3 +222,26 @@ async def test_an_interrupted_read_leaves_the_open_write_intact(engine: AsyncEng
         assert (await conn.execute(slow)).scalar_one() == 1_000_000
         await conn.execute(text("INSERT INTO item (name) VALUES ('also kept')"))
     assert await _count(engine) == 2
+
+
+async def test_a_cancelled_long_read_stops_and_frees_the_connection(engine: AsyncEngine) -> None:
+    endless = text(
+        "SELECT count(*) FROM (WITH RECURSIVE c(x) AS "
+        "(SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500000000) SELECT x FROM c)"
+    )
+
+    async def read() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(endless)
+
+    task = asyncio.create_task(read())
+    await asyncio.sleep(0.2)  # past the inline budget: the read is on a worker thread now
+    task.cancel()
+    started = time.perf_counter()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # Interrupted, not waited out (it would run for minutes), and the pool's connections still work.
+    assert time.perf_counter() - started < 2
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO item (name) VALUES ('after')"))
+    assert await _count(engine) == 1

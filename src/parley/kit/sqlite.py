@@ -21,6 +21,7 @@ in-process lock no longer than that either.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 import time
@@ -278,9 +279,7 @@ class InlineConnection:
         pause = _FIRST_RETRY_SECONDS
         while True:
             try:
-                # The caller awaits this statement before using the connection again, so a worker
-                # thread never shares it with the loop thread.
-                return await asyncio.to_thread(call) if off_loop else call()
+                return await self._off_loop(call) if off_loop else call()
             except sqlite3.OperationalError as error:
                 if not _is_busy(error):
                     raise
@@ -291,6 +290,20 @@ class InlineConnection:
                     raise
                 await asyncio.sleep(min(pause, deadline - now))
                 pause = min(pause * 2, _LONGEST_RETRY_SECONDS)
+
+    async def _off_loop(self, call: Callable[[], _T]) -> _T:
+        """Runs call on a worker thread; the connection is never used by two threads at once."""
+        worker = asyncio.ensure_future(asyncio.to_thread(call))
+        try:
+            return await asyncio.shield(worker)
+        except asyncio.CancelledError:
+            # The caller gives up (a request timeout): stop the statement and wait for the thread
+            # to let go of the connection before anyone rolls it back or closes it.
+            if self._conn is not None:
+                self._conn.interrupt()
+            with contextlib.suppress(Exception):
+                await worker
+            raise
 
     async def _acquire(self) -> None:
         lock = self._gate.lock()
