@@ -135,3 +135,22 @@ async def test_users_and_keys_of_a_missing_account(
         ("POST", "/v1/accounts/nosuch/api-keys/KEY-X/rotate", None),
     ]:
         assert_error(await client.request(method, path, json=body, headers=operator), "ACCOUNT_NOT_FOUND")
+
+
+async def test_concurrent_creates_of_similar_ids_let_one_through(
+    client: httpx.AsyncClient, operator: dict[str, str]
+) -> None:
+    # Each within one edit of every other (case ignored): only one of them may exist.
+    candidates = ["umbrella", "Umbrella", "umbrellx", "umbrell"]
+    responses = await asyncio.gather(
+        *(
+            client.post("/v1/accounts", json={"accountId": c, "name": "x"}, headers=operator)
+            for c in candidates
+        )
+    )
+    created = [c for c, r in zip(candidates, responses, strict=True) if r.status_code == 201]
+    assert len(created) == 1, [r.text for r in responses]
+    for candidate, response in zip(candidates, responses, strict=True):
+        if candidate not in created:
+            error = assert_error(response, "ACCOUNT_CREATE_INVALID_ID")
+            assert error["data"] == {"similarTo": created[0]}

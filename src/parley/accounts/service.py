@@ -42,12 +42,10 @@ class AccountService:
             raise AccountCreateInvalidId(
                 "Account ID must be 3-40 ASCII letters and digits.", data={"accountId": account_id[:100]}
             )
+        await self.repo.lock_for_create()
         if await self.repo.get(account_id) is not None:
             raise AccountCreateExistingId(f"Account ID '{account_id}' is already taken.")
         for existing in await self.repo.ids_near_length(len(account_id)):
-            if existing == account_id:
-                # Created by a concurrent request between the two reads above.
-                raise AccountCreateExistingId(f"Account ID '{account_id}' is already taken.")
             if too_similar(account_id, existing):
                 raise AccountCreateInvalidId(
                     f"Account ID '{account_id}' is too similar to an existing account ID.",
