@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from parley.config import DatabaseSettings
-from parley.kit.db import create_engine
+from parley.kit.db import create_engine, off_loop
 from parley.kit.sqlite import gated_connector
 
 
@@ -245,3 +246,17 @@ async def test_a_cancelled_long_read_stops_and_frees_the_connection(engine: Asyn
     async with engine.begin() as conn:
         await conn.execute(text("INSERT INTO item (name) VALUES ('after')"))
     assert await _count(engine) == 1
+
+
+async def test_a_statement_marked_off_loop_runs_on_a_worker_thread(engine: AsyncEngine) -> None:
+    def register(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("thread_id", 0, threading.get_ident)
+
+    event.listen(engine.sync_engine, "connect", register)
+    await engine.dispose()  # new connections, with the function
+    loop_thread = threading.get_ident()
+    async with engine.connect() as conn:
+        inline = (await conn.execute(select(func.thread_id()))).scalar_one()
+        marked = (await conn.execute(off_loop(select(func.thread_id())))).scalar_one()
+    assert inline == loop_thread
+    assert marked != loop_thread

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.kit.db import off_loop
 from parley.models.conversation import Conversation, ConversationRecording, ConversationTurn
 
 
@@ -23,18 +24,21 @@ class ConversationQueryRepository:
         limit: int,
         offset: int = 0,
     ) -> Sequence[Conversation]:
-        stmt = select(Conversation).where(*conditions).order_by(*order_by).limit(limit).offset(offset)
+        # Listings filter and sort over up to millions of rows: off the event loop on SQLite.
+        stmt = off_loop(
+            select(Conversation).where(*conditions).order_by(*order_by).limit(limit).offset(offset)
+        )
         return (await self.session.scalars(stmt)).all()
 
     async def sample(self, conditions: Sequence[ColumnElement[bool]], limit: int) -> Sequence[Conversation]:
-        stmt = select(Conversation).where(*conditions).order_by(func.random()).limit(limit)
+        stmt = off_loop(select(Conversation).where(*conditions).order_by(func.random()).limit(limit))
         return (await self.session.scalars(stmt)).all()
 
     async def turns_of(self, conversation_ids: Sequence[str]) -> dict[str, list[ConversationTurn]]:
         found: dict[str, list[ConversationTurn]] = {cid: [] for cid in conversation_ids}
         if not conversation_ids:
             return found
-        stmt = (
+        stmt = off_loop(
             select(ConversationTurn)
             .where(ConversationTurn.conversation_id.in_(conversation_ids))
             .order_by(ConversationTurn.conversation_id, ConversationTurn.index)
@@ -62,17 +66,19 @@ class ConversationQueryRepository:
         self, conditions: Sequence[ColumnElement[bool]], start: datetime, end: datetime
     ) -> list[tuple[datetime, datetime | None, datetime, str, str | None, str | None]]:
         """Conversations that may have been live in [start, end): a superset the caller refines."""
-        stmt = select(
-            Conversation.started_at,
-            Conversation.ended_at,
-            Conversation.last_activity_at,
-            Conversation.status,
-            Conversation.variant_id,
-            Conversation.variant_name,
-        ).where(
-            *conditions,
-            Conversation.started_at < end,
-            or_(Conversation.ended_at.is_(None), Conversation.ended_at >= start),
+        stmt = off_loop(
+            select(
+                Conversation.started_at,
+                Conversation.ended_at,
+                Conversation.last_activity_at,
+                Conversation.status,
+                Conversation.variant_id,
+                Conversation.variant_name,
+            ).where(
+                *conditions,
+                Conversation.started_at < end,
+                or_(Conversation.ended_at.is_(None), Conversation.ended_at >= start),
+            )
         )
         rows = (await self.session.execute(stmt)).all()
         return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, event
@@ -12,10 +12,13 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.selectable import HasPrefixes
 from sqlalchemy.types import TypeDecorator
 
 from parley.config import DatabaseSettings
-from parley.kit.sqlite import gated_connector
+from parley.kit.sqlite import OFF_LOOP_HINT, gated_connector
+
+SelectT = TypeVar("SelectT", bound=HasPrefixes)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -57,6 +60,11 @@ class Base(DeclarativeBase):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def off_loop(statement: SelectT) -> SelectT:
+    """Marks a query that may read many rows: on SQLite it runs on a worker thread, not the loop."""
+    return statement.prefix_with(OFF_LOOP_HINT, dialect="sqlite")
 
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

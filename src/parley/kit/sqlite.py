@@ -40,6 +40,9 @@ _READ_ONLY = re.compile(r"\s*(SELECT|PRAGMA|EXPLAIN)\b", re.IGNORECASE)
 # Statements that may touch many rows (a DELETE cascades; executemany is a batch) run on a worker
 # thread from the start: they are rare, never on a request's hot path, and could hold the loop.
 _OFF_LOOP = re.compile(r"\s*DELETE\b", re.IGNORECASE)
+# A statement that says it is heavy (a listing over many rows: ``off_loop()`` in kit/db.py) goes
+# to a worker thread at once instead of spending its inline budget first.
+OFF_LOOP_HINT = "/* parley:off-loop */"
 # A read still running after this long on the loop thread is interrupted and run again on a worker
 # thread (interrupting a SELECT leaves the transaction as it was; interrupting a write would not).
 INLINE_READ_BUDGET_SECONDS = 0.02
@@ -212,7 +215,7 @@ class InlineConnection:
             return _run(connection, sql, parameters, many)
 
         try:
-            if many or _OFF_LOOP.match(sql):
+            if many or _OFF_LOOP.match(sql) or OFF_LOOP_HINT in sql:
                 return await self._patiently(statement, off_loop=True)
             if read_only:
                 try:
