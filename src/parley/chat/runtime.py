@@ -153,26 +153,6 @@ class ConversationRuntime:
             raise ConversationsNotFound(f"Conversation '{conversation_id[:100]}' does not exist.")
         return conversation
 
-    # --- internals ---------------------------------------------------------------------------------
-
-    async def _live_conversation(self, agent_model: AgentLike, conversation_id: str) -> Conversation:
-        conversation = await self.get(agent_model, conversation_id)
-        if conversation.status == "timed_out":
-            raise ChatTimeout("The conversation timed out after a period of inactivity.")
-        if conversation.status != "active":
-            raise ChatConversationEnded(f"Conversation '{conversation.id}' has already ended.")
-        if self._idle(conversation):
-            # Claimed first: a sweeper in another process may be ending it at the same moment.
-            if await self.repo.claim_idle(conversation.id, conversation.last_activity_at):
-                await self.time_out(agent_model, conversation)
-            # Recorded even though the request fails: the conversation is over from now on.
-            raise ChatTimeout("The conversation timed out after a period of inactivity.", persist=True)
-        return conversation
-
-    def _idle(self, conversation: Conversation) -> bool:
-        idle = utcnow() - conversation.last_activity_at
-        return idle > timedelta(seconds=self.deps.chat_timeout_seconds)
-
     async def idle_conversation(self, agent_model: AgentLike, conversation_id: str) -> Conversation | None:
         """The conversation, if it is still active and has been idle past the timeout."""
         conversation = await self.repo.get(agent_model.id, conversation_id)
@@ -197,6 +177,26 @@ class ConversationRuntime:
         )
         await self._end(agent, context, conversation, Session.from_json(conversation.runtime), "timed_out")
         await self.repo.save(conversation)
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    async def _live_conversation(self, agent_model: AgentLike, conversation_id: str) -> Conversation:
+        conversation = await self.get(agent_model, conversation_id)
+        if conversation.status == "timed_out":
+            raise ChatTimeout("The conversation timed out after a period of inactivity.")
+        if conversation.status != "active":
+            raise ChatConversationEnded(f"Conversation '{conversation.id}' has already ended.")
+        if self._idle(conversation):
+            # Claimed first: a sweeper in another process may be ending it at the same moment.
+            if await self.repo.claim_idle(conversation.id, conversation.last_activity_at):
+                await self.time_out(agent_model, conversation)
+            # Recorded even though the request fails: the conversation is over from now on.
+            raise ChatTimeout("The conversation timed out after a period of inactivity.", persist=True)
+        return conversation
+
+    def _idle(self, conversation: Conversation) -> bool:
+        idle = utcnow() - conversation.last_activity_at
+        return idle > timedelta(seconds=self.deps.chat_timeout_seconds)
 
     async def _artifact_for_start(
         self, agent_model: AgentLike, options: StartOptions
