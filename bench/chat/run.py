@@ -140,14 +140,27 @@ def server_env(workdir: Path, port: int, extra: list[str] | None = None) -> dict
     return env
 
 
-async def start_server(python: str, extra_env: list[str], wait_seconds: float = 60.0) -> Server:
+async def start_server(
+    python: str, extra_env: list[str], wait_seconds: float = 60.0, workers: int = 1
+) -> Server:
     workdir = Path(tempfile.mkdtemp(prefix="parley-bench-"))
     port = free_port()
     env = server_env(workdir, port, extra_env)
     log = (workdir / "server.log").open("wb")
     # Started once, before any load: blocking here costs the measurement nothing.
     process = subprocess.Popen(  # noqa: S603, ASYNC220 - our own interpreter, fixed arguments
-        [python, "-m", "parley", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            python,
+            "-m",
+            "parley",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -839,7 +852,7 @@ def summary(label: str, level: dict[str, Any], rate_key: str) -> str:
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     load_start = load_average()
-    server = await start_server(args.python, args.server_env)
+    server = await start_server(args.python, args.server_env, workers=args.workers)
     try:
         rss_start = rss_mb(server.pid)
         # Warm-up: loads the artifact and its index, starts the sandbox workers.
@@ -904,7 +917,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "machine": {**machine(), "load_average_start": load_start, "load_average_end": load_average()},
         "commit": commit(),
         "settings": {
-            "server": "python -m parley serve (1 process), SQLite (WAL), rules provider",
+            "server": f"python -m parley serve ({args.workers} worker process"
+            + ("es" if args.workers > 1 else "")
+            + "), SQLite (WAL), rules provider",
             "levels": args.levels,
             "conversations_per_level": args.conversations,
             "conversations_at_concurrency_1": args.conversations_at_1,
@@ -966,6 +981,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--server-env", action="append", default=[], metavar="NAME=VALUE", help="extra server setting"
     )
     parser.add_argument("--server-log", type=Path, help="keep the server's output here")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server worker processes (the targets are for 1; with more, the event-loop CPU column "
+        "is the supervisor's, not the workers')",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny counts: checks that everything runs")
     args = parser.parse_args(argv)
     args.levels = [int(x) for x in str(args.levels).split(",") if x]
