@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.sql.elements import TextClause
 
 from parley.config import DatabaseSettings
 from parley.kit.db import create_engine, off_loop
@@ -193,11 +194,16 @@ async def test_a_lock_held_elsewhere_past_the_timeout_fails_as_sqlite_does(tmp_p
         await engine.dispose()
 
 
-async def test_a_long_read_moves_off_the_loop_and_still_answers(engine: AsyncEngine) -> None:
-    long_count = text(
+def _counting_to(n: int) -> TextClause:
+    """A read-only statement that takes as long as you like: SQLite counts to n."""
+    return text(
         "SELECT count(*) FROM (WITH RECURSIVE c(x) AS "
-        "(SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT x FROM c)"
-    )
+        "(SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < :n) SELECT x FROM c)"
+    ).bindparams(n=n)
+
+
+async def test_a_long_read_moves_off_the_loop_and_still_answers(engine: AsyncEngine) -> None:
+    long_count = _counting_to(2_000_000)
 
     async def read() -> int:
         async with engine.connect() as conn:
@@ -216,20 +222,13 @@ async def test_a_long_read_moves_off_the_loop_and_still_answers(engine: AsyncEng
 async def test_an_interrupted_read_leaves_the_open_write_intact(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.execute(text("INSERT INTO item (name) VALUES ('kept')"))
-        slow = text(
-            "SELECT count(*) FROM (WITH RECURSIVE c(x) AS "
-            "(SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000) SELECT x FROM c)"
-        )
-        assert (await conn.execute(slow)).scalar_one() == 1_000_000
+        assert (await conn.execute(_counting_to(1_000_000))).scalar_one() == 1_000_000
         await conn.execute(text("INSERT INTO item (name) VALUES ('also kept')"))
     assert await _count(engine) == 2
 
 
 async def test_a_cancelled_long_read_stops_and_frees_the_connection(engine: AsyncEngine) -> None:
-    endless = text(
-        "SELECT count(*) FROM (WITH RECURSIVE c(x) AS "
-        "(SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500000000) SELECT x FROM c)"
-    )
+    endless = _counting_to(500_000_000)  # minutes of work
 
     async def read() -> None:
         async with engine.connect() as conn:
