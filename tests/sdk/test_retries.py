@@ -48,12 +48,13 @@ async def test_429_waits_retry_after_then_raises_after_max_retries(kind: str, da
 
 @pytest.mark.parametrize("kind", KINDS)
 async def test_429_retry_succeeds_once_the_bucket_refills(kind: str, database_url: str) -> None:
-    # The token comes back after 500 ms, but Retry-After is whole seconds, so the server says 1;
-    # the hook records that and really waits 0.55 s, enough for the retry to pass. (A faster
-    # refill could come back before the second call on a busy machine, and no 429 would happen.)
-    async with connected(kind, rate_limited(database_url, per_second=2)) as connect:
+    # The token comes back after 1 s, so the server says Retry-After: 1; the hook records that and
+    # really waits 1.05 s, enough for the retry to pass. The second call must come within that
+    # second of the first or no 429 happens: a faster refill (500 ms) was missed once on a busy
+    # machine, where the first request alone took 620 ms.
+    async with connected(kind, rate_limited(database_url, per_second=1)) as connect:
         sleeps: list[float] = []
-        client = connect(sleeps=sleeps, pause=0.55)
+        client = connect(sleeps=sleeps, pause=1.05)
         await settle(client.agents.list("default"))
         # A POST too: the limiter refuses before the handler runs, so resending creates it once.
         user = await settle(client.users.create("default", email="bo@example.test", name="Bo", role="viewer"))
