@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import string
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,15 +40,19 @@ def _checked_agent_id(agent_id: str | None, name: str) -> str:
     return agent_id
 
 
+AgentT = TypeVar("AgentT", Agent, AgentRef)
+
+
 def _check_agent_id(agent_id: str) -> None:
     if not AGENT_ID_PATTERN.fullmatch(agent_id):
         raise ProjectNotFound(f"Agent '{agent_id[:100]}' does not exist.")
 
 
-def _check_access(principal: Principal, agent_id: str, agent: Agent | AgentRef | None) -> None:
+def _accessible(principal: Principal, agent_id: str, agent: AgentT | None) -> AgentT:
     if agent is None or (not principal.is_operator and agent.account_id != principal.account_id):
         raise ProjectNotFound(f"Agent '{agent_id}' does not exist.")
     principal.require_agent(agent_id)
+    return agent
 
 
 class AgentService:
@@ -58,18 +63,12 @@ class AgentService:
     async def accessible(self, principal: Principal, agent_id: str) -> Agent:
         """The agent, if it exists in the caller's account and the key may touch it."""
         _check_agent_id(agent_id)
-        agent = await self.repo.get(agent_id)
-        _check_access(principal, agent_id, agent)
-        assert agent is not None
-        return agent
+        return _accessible(principal, agent_id, await self.repo.get(agent_id))
 
     async def accessible_ref(self, principal: Principal, agent_id: str) -> AgentRef:
         """``accessible`` for callers that need only the agent's identity (the runtime's turns)."""
         _check_agent_id(agent_id)
-        agent = await self.repo.reference(agent_id)
-        _check_access(principal, agent_id, agent)
-        assert agent is not None
-        return agent
+        return _accessible(principal, agent_id, await self.repo.reference(agent_id))
 
     async def list_agents(self, principal: Principal, account_id: str) -> list[AgentSummary]:
         principal.require_account(account_id)

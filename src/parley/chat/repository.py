@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Column, ColumnDefault, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.models.conversation import Conversation, ConversationTurn
@@ -71,32 +71,22 @@ _INSERT = insert(_CONVERSATIONS)
 _INSERT_TURN = insert(_TURNS)
 
 
+def _column_default(column: Column[Any]) -> Any:
+    default = column.default
+    if isinstance(default, ColumnDefault):
+        # Callable defaults (utcnow, dict) are wrapped by SQLAlchemy to take an execution context.
+        return default.arg(None) if default.is_callable else default.arg
+    return None  # no default: nullable, or given by the caller
+
+
 def new_conversation(now: datetime, **identity: Any) -> Conversation:
-    """A conversation about to start, every column set (no ORM flush will fill defaults in)."""
-    values: dict[str, Any] = {
-        "branch_id": None,
-        "deployment_id": None,
-        "connector_id": None,
-        "variant_id": None,
-        "variant_name": None,
-        "language": "en-GB",
-        "caller_number": None,
-        "status": "active",
-        "started_at": now,
-        "last_activity_at": now,
-        "ended_at": None,
-        "turn_count": 0,
-        "handoff_destination": None,
-        "handoff_reason": None,
-        "integration_attributes": {},
-        "runtime": {},
-        "duration_seconds": 0,
-        "topic_names": "",
-        "function_names": "",
-        "flow_names": "",
-        "shared_id": None,
-    }
-    values.update(identity)
+    """A conversation about to start, every column set: the model's defaults, then ``identity``.
+
+    No ORM flush fills defaults in on this path, so they are taken from the table here; started
+    and last active share one moment.
+    """
+    values = {column.key: _column_default(column) for column in _CONVERSATIONS.columns}
+    values.update(started_at=now, last_activity_at=now, **identity)
     return Conversation(**values)
 
 

@@ -120,11 +120,7 @@ class ConversationRuntime:
     async def message(self, agent_model: AgentLike, conversation_id: str, text: str) -> Exchange:
         started = time.perf_counter()
         conversation = await self._live_conversation(agent_model, conversation_id)
-        content = await self._artifact_for(agent_model, conversation)
-        agent = await self.deps.engine.load((agent_model.id, conversation.version), content)
-        context = await self._context(
-            agent_model.id, conversation.environment, conversation.channel, None, conversation
-        )
+        content, agent, context = await self._resume(agent_model, conversation)
         session = Session.from_json(conversation.runtime)
         outcome = await self.deps.engine.respond(agent, context, session, text)
         conversation.variant_name = session.variant
@@ -138,11 +134,7 @@ class ConversationRuntime:
 
     async def close(self, agent_model: AgentLike, conversation_id: str) -> Conversation:
         conversation = await self._live_conversation(agent_model, conversation_id)
-        content = await self._artifact_for(agent_model, conversation)
-        agent = await self.deps.engine.load((agent_model.id, conversation.version), content)
-        context = await self._context(
-            agent_model.id, conversation.environment, conversation.channel, None, conversation
-        )
+        _, agent, context = await self._resume(agent_model, conversation)
         await self._end(agent, context, conversation, Session.from_json(conversation.runtime), "closed")
         await self.repo.save(conversation)
         return conversation
@@ -163,19 +155,13 @@ class ConversationRuntime:
     async def time_out(self, agent_model: AgentLike, conversation: Conversation) -> None:
         """Ends an idle conversation: end_function runs, the conversation is timed out."""
         try:
-            content = await self._artifact_for(agent_model, conversation)
+            _, agent, context = await self._resume(agent_model, conversation)
         except ParleyError:
             # Its deployment or draft is gone, so there is no end_function left to run.
-            conversation.status = "timed_out"
-            conversation.ended_at = utcnow()
-            record_end(conversation)
-            await self.repo.save(conversation)
-            return
-        agent = await self.deps.engine.load((agent_model.id, conversation.version), content)
-        context = await self._context(
-            agent_model.id, conversation.environment, conversation.channel, None, conversation
-        )
-        await self._end(agent, context, conversation, Session.from_json(conversation.runtime), "timed_out")
+            _mark_ended(conversation, "timed_out")
+        else:
+            session = Session.from_json(conversation.runtime)
+            await self._end(agent, context, conversation, session, "timed_out")
         await self.repo.save(conversation)
 
     # --- internals ---------------------------------------------------------------------------------
@@ -197,6 +183,17 @@ class ConversationRuntime:
     def _idle(self, conversation: Conversation) -> bool:
         idle = utcnow() - conversation.last_activity_at
         return idle > timedelta(seconds=self.deps.chat_timeout_seconds)
+
+    async def _resume(
+        self, agent_model: AgentLike, conversation: Conversation
+    ) -> tuple[dict[str, Any], Agent, Context]:
+        """What an existing conversation runs on: its artifact, that artifact loaded, its context."""
+        content = await self._artifact_for(agent_model, conversation)
+        agent = await self.deps.engine.load((agent_model.id, conversation.version), content)
+        context = await self._context(
+            agent_model.id, conversation.environment, conversation.channel, None, conversation
+        )
+        return content, agent, context
 
     async def _artifact_for_start(
         self, agent_model: AgentLike, options: StartOptions
@@ -318,10 +315,14 @@ class ConversationRuntime:
         self, agent: Agent, context: Context, conversation: Conversation, session: Session, status: str
     ) -> None:
         finished = await self.deps.engine.finish(agent, context, session)
-        conversation.status = status
-        conversation.ended_at = utcnow()
-        record_end(conversation)
+        _mark_ended(conversation, status)
         conversation.runtime = {**session.to_json(), "endFunction": finished.function_calls}
+
+
+def _mark_ended(conversation: Conversation, status: str) -> None:
+    conversation.status = status
+    conversation.ended_at = utcnow()
+    record_end(conversation)
 
 
 def _variant_name(content: dict[str, Any], variant_id: str | None) -> str | None:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from parley.agents.repository import AgentRef
 from parley.chat.repository import ConversationRepository
 from parley.chat.runtime import ConversationRuntime, RuntimeDeps
-from parley.errors import ParleyError
+from parley.errors import ServiceUnavailable
 from parley.kit.db import utcnow
 from parley.kit.locks import LockStore
 from parley.kit.logging import get_logger
@@ -68,8 +68,11 @@ class ConversationSweeper:
             try:
                 async with self.locks.lock(f"conversation:{conversation_id}", _LOCK_WAIT_SECONDS):
                     ended += await self._end(AgentRef(agent_id, account_id), conversation_id)
-            except ParleyError:
+            except ServiceUnavailable:
                 continue  # busy with a message; the next sweep (or that message) handles it
+            except Exception:
+                # One conversation that cannot be ended must not keep the others from ending.
+                log.exception("conversation sweep: could not end", conversation_id=conversation_id)
         return ended
 
     async def _end(self, agent: AgentRef, conversation_id: str) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.types import TypeDecorator
 from parley.config import DatabaseSettings
 from parley.kit.sqlite import OFF_LOOP_HINT, gated_connector
 
-SelectT = TypeVar("SelectT", bound=HasPrefixes)
+StatementT = TypeVar("StatementT", bound=HasPrefixes)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,7 +62,7 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def off_loop(statement: SelectT) -> SelectT:
+def off_loop(statement: StatementT) -> StatementT:
     """Marks a query that may read many rows: on SQLite it runs on a worker thread, not the loop."""
     return statement.prefix_with(OFF_LOOP_HINT, dialect="sqlite")
 
