@@ -214,6 +214,16 @@ async def test_respond_body_validation(
         )
 
 
+async def test_a_body_problem_is_reported_once(
+    client: httpx.AsyncClient, admin: dict[str, str], deployed: str
+) -> None:
+    # The body is declared by the route and by its lock dependency; FastAPI validates it for both.
+    response = await client.post(f"{CHAT}/respond", json={"conversation_id": 5}, headers=admin)
+    error = assert_error(response, "SCHEMA_VALIDATION_FAILED")
+    paths = [problem["path"] for problem in error["data"]["errors"]]
+    assert paths == sorted(set(paths)) and "/body/conversation_id" in paths
+
+
 async def test_messages_of_one_conversation_run_one_at_a_time(
     app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str], deployed: str
 ) -> None:

@@ -34,16 +34,18 @@ def _json_pointer(loc: Sequence[Any]) -> str:
 
 
 def validation_details(errors: Sequence[Any]) -> list[dict[str, Any]]:
-    details = []
+    details: list[dict[str, Any]] = []
     for err in errors:
         loc = list(err.get("loc", ()))
-        details.append(
-            {
-                "path": _json_pointer(loc),
-                "message": str(err.get("msg", "invalid value")),
-                "type": str(err.get("type", "value_error")),
-            }
-        )
+        detail = {
+            "path": _json_pointer(loc),
+            "message": str(err.get("msg", "invalid value")),
+            "type": str(err.get("type", "value_error")),
+        }
+        # FastAPI validates a body once per dependant that declares it (the chat routes' lock
+        # dependency reads the conversation id from it too): one problem is reported once.
+        if detail not in details:
+            details.append(detail)
     return details
 
 
