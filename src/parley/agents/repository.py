@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.kit.prepared import Prepared
 from parley.models import Agent, Branch
 
 _AGENTS: Table = Agent.__table__  # type: ignore[assignment]
-# The runtime asks this on every conversation turn: built once, Core, two columns.
-_REFERENCE = select(_AGENTS.c.id, _AGENTS.c.account_id).where(_AGENTS.c.id == bindparam("agent_id"))
+# The runtime asks this on every conversation turn: prepared once (kit/prepared.py), two columns.
+_REFERENCE = Prepared(select(_AGENTS.c.id, _AGENTS.c.account_id).where(_AGENTS.c.id == bindparam("agent_id")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +32,8 @@ class AgentRepository:
         return await self.session.get(Agent, agent_id)
 
     async def reference(self, agent_id: str) -> AgentRef | None:
-        row = (await self.session.execute(_REFERENCE, {"agent_id": agent_id})).first()
-        return None if row is None else AgentRef(row.id, row.account_id)
+        row = await _REFERENCE.first(self.session, {"agent_id": agent_id})
+        return None if row is None else AgentRef(row["id"], row["account_id"])
 
     async def exists(self, agent_id: str) -> bool:
         return (await self.session.scalar(select(Agent.id).where(Agent.id == agent_id))) is not None

@@ -9,14 +9,15 @@ from datetime import datetime
 from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.kit.prepared import Prepared
 from parley.models import ApiKey, User
 
 _KEYS: Table = ApiKey.__table__  # type: ignore[assignment]
 _USERS: Table = User.__table__  # type: ignore[assignment]
 
-# Runs on every request: built once, and Core rather than ORM entities, which cost several times
-# as much to load (authentication only reads these columns and never changes them).
-_KEY_BY_LOOKUP = (
+# Runs on every request: prepared once (kit/prepared.py), and Core rather than ORM entities, which
+# cost several times as much to load (authentication only reads these columns and never changes them).
+_KEY_BY_LOOKUP = Prepared(
     select(
         _KEYS.c.id,
         _KEYS.c.account_id,
@@ -57,10 +58,9 @@ class AuthRepository:
         self.session = session
 
     async def key_by_lookup(self, lookup: str) -> KeyRecord | None:
-        row = (await self.session.execute(_KEY_BY_LOOKUP, {"lookup": lookup})).first()
-        if row is None:
+        values = await _KEY_BY_LOOKUP.first(self.session, {"lookup": lookup})
+        if values is None:
             return None
-        values = row._asdict()
         values["user_exists"] = values["user_exists"] is not None
         return KeyRecord(**values)
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Column, ColumnDefault, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.kit.prepared import Prepared
 from parley.models.conversation import Conversation, ConversationTurn
 
 _CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
@@ -41,18 +42,21 @@ _MUTABLE = (
     "shared_id",
 )
 
-# Built once: they run on every chat turn, and building one costs about as much as running it.
-_SELECT = select(_CONVERSATIONS).where(
-    _CONVERSATIONS.c.agent_id == bindparam("match_agent_id"),
-    _CONVERSATIONS.c.id == bindparam("match_id"),
+# Built and compiled once (kit/prepared.py): they run on every chat turn, and building or
+# executing one through SQLAlchemy costs several times as much as running it.
+_SELECT = Prepared(
+    select(_CONVERSATIONS).where(
+        _CONVERSATIONS.c.agent_id == bindparam("match_agent_id"),
+        _CONVERSATIONS.c.id == bindparam("match_id"),
+    )
 )
-_EXISTS = select(_CONVERSATIONS.c.id).where(_CONVERSATIONS.c.id == bindparam("match_id"))
-_UPDATE = (
+_EXISTS = Prepared(select(_CONVERSATIONS.c.id).where(_CONVERSATIONS.c.id == bindparam("match_id")))
+_UPDATE = Prepared(
     update(_CONVERSATIONS)
     .where(_CONVERSATIONS.c.id == bindparam("match_id"))
     .values({name: bindparam(name) for name in _MUTABLE})
 )
-_CLAIM_IDLE = (
+_CLAIM_IDLE = Prepared(
     update(_CONVERSATIONS)
     .where(
         _CONVERSATIONS.c.id == bindparam("match_id"),
@@ -61,14 +65,14 @@ _CLAIM_IDLE = (
     )
     .values(status="timed_out")
 )
-_IDLE = (
+_IDLE = Prepared(
     select(_CONVERSATIONS.c.id, _CONVERSATIONS.c.agent_id, _CONVERSATIONS.c.account_id)
     .where(_CONVERSATIONS.c.status == "active", _CONVERSATIONS.c.last_activity_at < bindparam("cutoff"))
     .order_by(_CONVERSATIONS.c.last_activity_at)
     .limit(bindparam("batch"))
 )
-_INSERT = insert(_CONVERSATIONS)
-_INSERT_TURN = insert(_TURNS)
+_INSERT = Prepared(insert(_CONVERSATIONS))
+_INSERT_TURN = Prepared(insert(_TURNS))
 
 
 def _column_default(column: Column[Any]) -> Any:
@@ -95,13 +99,11 @@ class ConversationRepository:
         self.session = session
 
     async def get(self, agent_id: str, conversation_id: str) -> Conversation | None:
-        row = (
-            await self.session.execute(_SELECT, {"match_agent_id": agent_id, "match_id": conversation_id})
-        ).first()
-        return None if row is None else Conversation(**row._mapping)
+        row = await _SELECT.first(self.session, {"match_agent_id": agent_id, "match_id": conversation_id})
+        return None if row is None else Conversation(**row)
 
     async def exists(self, conversation_id: str) -> bool:
-        return (await self.session.execute(_EXISTS, {"match_id": conversation_id})).first() is not None
+        return await _EXISTS.first(self.session, {"match_id": conversation_id}) is not None
 
     async def claim_idle(self, conversation_id: str, seen_activity: datetime) -> bool:
         """Marks the conversation timed out if it is still active and untouched since it was read.
@@ -109,26 +111,26 @@ class ConversationRepository:
         The one conversation write that is conditional: a sweeper and a late message (in this or
         another process) may both find it idle, and exactly one of them must end it.
         """
-        result = await self.session.execute(
-            _CLAIM_IDLE, {"match_id": conversation_id, "seen_activity": seen_activity}
+        claimed = await _CLAIM_IDLE.write(
+            self.session, {"match_id": conversation_id, "seen_activity": seen_activity}
         )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return claimed == 1
 
     async def idle(self, cutoff: datetime, batch: int) -> list[tuple[str, str, str]]:
         """(conversation, agent, account) of active conversations untouched since ``cutoff``."""
-        rows = await self.session.execute(_IDLE, {"cutoff": cutoff, "batch": batch})
-        return [(row.id, row.agent_id, row.account_id) for row in rows]
+        rows = await _IDLE.rows(self.session, {"cutoff": cutoff, "batch": batch})
+        return [(row["id"], row["agent_id"], row["account_id"]) for row in rows]
 
     async def insert(self, conversation: Conversation, turn: ConversationTurn) -> None:
-        await self.session.execute(_INSERT, {name: getattr(conversation, name) for name in _COLUMNS})
+        await _INSERT.write(self.session, {name: getattr(conversation, name) for name in _COLUMNS})
         await self.add_turn(turn)
 
     async def save(self, conversation: Conversation, turn: ConversationTurn | None = None) -> None:
         """Writes what the runtime changed on the conversation, and the turn it recorded."""
         values = {name: getattr(conversation, name) for name in _MUTABLE}
-        await self.session.execute(_UPDATE, {**values, "match_id": conversation.id})
+        await _UPDATE.write(self.session, {**values, "match_id": conversation.id})
         if turn is not None:
             await self.add_turn(turn)
 
     async def add_turn(self, turn: ConversationTurn) -> None:
-        await self.session.execute(_INSERT_TURN, {name: getattr(turn, name) for name in _TURN_COLUMNS})
+        await _INSERT_TURN.write(self.session, {name: getattr(turn, name) for name in _TURN_COLUMNS})

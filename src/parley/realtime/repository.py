@@ -9,12 +9,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.kit.db import utcnow
+from parley.kit.prepared import Prepared
 from parley.models import RealTimeConfig
 
 _PAGES: Table = RealTimeConfig.__table__  # type: ignore[assignment]
-# Read at the start of every conversation turn: built once, Core, one column.
-_VARIABLES = select(_PAGES.c.variables).where(
-    _PAGES.c.agent_id == bindparam("agent_id"), _PAGES.c.client_env == bindparam("client_env")
+# Read at the start of every conversation turn: prepared once (kit/prepared.py), one column.
+_VARIABLES = Prepared(
+    select(_PAGES.c.variables).where(
+        _PAGES.c.agent_id == bindparam("agent_id"), _PAGES.c.client_env == bindparam("client_env")
+    )
 )
 
 
@@ -31,8 +34,8 @@ class RealTimeConfigRepository:
 
     async def variables(self, agent_id: str, client_env: str) -> dict[str, Any] | None:
         page = {"agent_id": agent_id, "client_env": client_env}
-        row = (await self.session.execute(_VARIABLES, page)).first()
-        return None if row is None else dict(row.variables or {})
+        row = await _VARIABLES.first(self.session, page)
+        return None if row is None else dict(row["variables"] or {})
 
     async def locked_page(self, agent_id: str, client_env: str) -> RealTimeConfig:
         """The page's row, created empty if needed and locked until commit.
