@@ -11,8 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.deployments.repository import DeploymentRepository
-from parley.models import Deployment
+from parley.deployments.repository import DeployedVersion, DeploymentRepository
 
 
 class ArtifactCache:
@@ -35,8 +34,8 @@ class ArtifactCache:
 
     async def active(
         self, session: AsyncSession, agent_id: str, environment: str
-    ) -> tuple[Deployment, dict[str, Any]] | None:
-        deployment = await DeploymentRepository(session, agent_id).active(environment)
+    ) -> tuple[DeployedVersion, dict[str, Any]] | None:
+        deployment = await DeploymentRepository(session, agent_id).active_version(environment)
         if deployment is None:
             return None
         content = await self.load(session, agent_id, deployment.version)

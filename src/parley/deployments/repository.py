@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.kit.prepared import Prepared
 from parley.models import ActiveDeployment, Artifact, Deployment
 
-# Built once: it runs on every conversation start.
+_DEPLOYMENTS: Table = Deployment.__table__  # type: ignore[assignment]
+_ACTIVE: Table = ActiveDeployment.__table__  # type: ignore[assignment]
+
+# Every conversation start asks this: prepared once (kit/prepared.py), two columns.
+_ACTIVE_VERSION = Prepared(
+    select(_DEPLOYMENTS.c.id, _DEPLOYMENTS.c.version)
+    .join(_ACTIVE, _ACTIVE.c.deployment_id == _DEPLOYMENTS.c.id)
+    .where(_ACTIVE.c.agent_id == bindparam("agent_id"), _ACTIVE.c.environment == bindparam("environment"))
+)
 _ACTIVE_DEPLOYMENT = (
     select(Deployment)
     .join(ActiveDeployment, ActiveDeployment.deployment_id == Deployment.id)
@@ -18,6 +28,14 @@ _ACTIVE_DEPLOYMENT = (
         ActiveDeployment.environment == bindparam("environment"),
     )
 )
+
+
+@dataclass(frozen=True, slots=True)
+class DeployedVersion:
+    """The active deployment of an environment, as far as a conversation start needs it."""
+
+    id: str
+    version: str
 
 
 class DeploymentRepository:
@@ -61,6 +79,13 @@ class DeploymentRepository:
 
     async def active_row(self, environment: str) -> ActiveDeployment | None:
         return await self.session.get(ActiveDeployment, (self.agent_id, environment))
+
+    async def active_version(self, environment: str) -> DeployedVersion | None:
+        """Which deployment, of which artifact version, is active in ``environment``."""
+        row = await _ACTIVE_VERSION.first(
+            self.session, {"agent_id": self.agent_id, "environment": environment}
+        )
+        return None if row is None else DeployedVersion(row["id"], row["version"])
 
     async def active(self, environment: str) -> Deployment | None:
         return await self.session.scalar(
