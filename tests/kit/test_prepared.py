@@ -8,6 +8,7 @@ session path.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -28,6 +29,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from parley.config import DatabaseSettings
@@ -201,3 +203,18 @@ async def test_sessions_do_not_share_a_remembered_connection(tmp_path: Path) -> 
         await first.commit()
         assert await BY_ID.first(second, {"match_id": "first"}) is not None
     await engine.dispose()
+
+
+async def test_database_errors_are_sqlalchemys_and_keep_values_out_of_the_message(
+    engine: AsyncEngine,
+) -> None:
+    secret = "pk_never_in_a_message_0123456789"
+    sessions = create_sessionmaker(engine)
+    async with sessions() as session:
+        await INSERT.write(session, _item(secret))
+        with pytest.raises(IntegrityError) as raised:
+            await INSERT.write(session, _item(secret))
+        await session.rollback()
+    assert isinstance(raised.value.orig, sqlite3.IntegrityError)
+    assert "UNIQUE" in str(raised.value)
+    assert secret not in str(raised.value)

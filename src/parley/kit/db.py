@@ -78,7 +78,8 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
-    kwargs: dict[str, Any] = {"echo": settings.echo}
+    # Statement parameters stay out of error messages, which reach logs: they can be secrets.
+    kwargs: dict[str, Any] = {"echo": settings.echo, "hide_parameters": True}
     if settings.is_sqlite:
         if ":memory:" in settings.url or settings.url.endswith("://"):
             kwargs["poolclass"] = StaticPool

@@ -12,17 +12,19 @@ see one behaviour: rows as dicts keyed by the selected columns' keys, and rowcou
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Insert, Select
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from parley.kit.sqlite import InlineConnection
+from parley.kit.sqlite import InlineConnection, Outcome
 
 Processor = Callable[[Any], Any]
 
@@ -107,7 +109,7 @@ class Prepared:
             result = await session.execute(self.statement, dict(values))
             return [dict(row._mapping) for row in result]
         plan = self._plan_for(session)
-        outcome = await inline.run(plan.sql, plan.parameters(values), False)
+        outcome = await self._run(inline, plan, values)
         return [plan.row(raw) for raw in outcome.rows or []]
 
     async def first(self, session: AsyncSession, values: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -121,7 +123,19 @@ class Prepared:
             result = await session.execute(self.statement, dict(values))
             return int(result.rowcount)  # type: ignore[attr-defined]
         plan = self._plan_for(session)
-        return (await inline.run(plan.sql, plan.parameters(values), False)).rowcount
+        return (await self._run(inline, plan, values)).rowcount
+
+    @staticmethod
+    async def _run(inline: InlineConnection, plan: _Plan, values: Mapping[str, Any]) -> Outcome:
+        parameters = plan.parameters(values)
+        try:
+            return await inline.run(plan.sql, parameters, False)
+        except sqlite3.Error as error:
+            # The errors SQLAlchemy would raise (IntegrityError, OperationalError, ...), so callers
+            # catch one set whichever path ran; parameters are kept out of the message and logs.
+            raise DBAPIError.instance(
+                plan.sql, parameters, error, sqlite3.Error, hide_parameters=True
+            ) from error
 
     def _plan_for(self, session: AsyncSession) -> _Plan:
         dialect = session.get_bind().dialect

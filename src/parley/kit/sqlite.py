@@ -74,14 +74,14 @@ class WriteGate:
 
 
 @dataclass
-class _Outcome:
+class Outcome:
     description: Any = None
     rows: list[Any] | None = None
     rowcount: int = -1
     lastrowid: int | None = None
 
 
-def _run(connection: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> _Outcome:
+def _run(connection: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> Outcome:
     """The whole life of one cursor."""
     cursor = connection.cursor()
     try:
@@ -91,7 +91,7 @@ def _run(connection: sqlite3.Connection, sql: str, parameters: Any, many: bool) 
             cursor.execute(sql)
         else:
             cursor.execute(sql, parameters)
-        return _Outcome(
+        return Outcome(
             description=cursor.description,
             rows=cursor.fetchall() if cursor.description else [],
             rowcount=cursor.rowcount,
@@ -205,13 +205,13 @@ class InlineConnection:
     def cursor(self) -> BufferedCursor:
         return BufferedCursor(self)
 
-    async def run(self, sql: str, parameters: Any, many: bool) -> _Outcome:
+    async def run(self, sql: str, parameters: Any, many: bool) -> Outcome:
         connection = self._open()
         read_only = _READ_ONLY.match(sql) is not None
         if self._holding is None and not read_only:
             await self._acquire()
 
-        def statement() -> _Outcome:
+        def statement() -> Outcome:
             return _run(connection, sql, parameters, many)
 
         try:
@@ -227,7 +227,7 @@ class InlineConnection:
             if not connection.in_transaction:
                 self._release()
 
-    def _within_budget(self, statement: Callable[[], _Outcome]) -> _Outcome:
+    def _within_budget(self, statement: Callable[[], Outcome]) -> Outcome:
         connection = self._open()
         self._read_deadline = time.perf_counter() + INLINE_READ_BUDGET_SECONDS
         # Only for this statement: the handler takes the GIL each time it runs, which a statement
