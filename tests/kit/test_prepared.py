@@ -173,6 +173,24 @@ async def test_prepared_writes_belong_to_the_sessions_transaction(engine: AsyncE
     assert kept is not None and kept["count"] == 3
 
 
+async def test_after_a_commit_the_session_never_writes_on_the_connection_it_gave_back(
+    tmp_path: Path,
+) -> None:
+    engine = await _engine(f"sqlite:///{tmp_path / 'handed-on.db'}")
+    sessions = create_sessionmaker(engine)
+    async with sessions() as first, sessions() as second:
+        await INSERT.write(first, _item("one"))
+        await first.commit()
+        # The connection `first` gave back is the one the pool hands `second` next.
+        assert await BY_ID.first(second, {"match_id": "one"}) is not None
+        await INSERT.write(first, _item("two"))
+        await second.rollback()
+        await first.commit()
+    async with sessions() as session:
+        assert await BY_ID.first(session, {"match_id": "two"}) is not None
+    await engine.dispose()
+
+
 async def test_a_missing_parameter_is_refused_before_anything_runs(engine: AsyncEngine) -> None:
     sessions = create_sessionmaker(engine)
     async with sessions() as session:

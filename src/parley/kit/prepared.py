@@ -62,9 +62,10 @@ class _Plan:
 
 def _plan(statement: Executable, dialect: Dialect, column_keys: list[str] | None) -> _Plan:
     compiled = statement.compile(dialect=dialect, column_keys=column_keys)  # type: ignore[attr-defined]
-    assert isinstance(compiled, SQLCompiler)
-    if compiled.positiontup is None:
-        raise ValueError(f"{dialect.name} does not use positional parameters")
+    if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:
+        raise ValueError(
+            f"only SQL statements on positional-parameter drivers are prepared, not {statement!r}"
+        )
     slots = []
     for name in compiled.positiontup:
         bind = compiled.binds[name]
