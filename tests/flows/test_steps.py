@@ -181,7 +181,10 @@ BAD_STEP_BODIES: list[tuple[dict[str, Any], str]] = [
     ({"name": "S", "stepType": "advanced", "prompt": "p", "conditions": []}, "/body/conditions"),
     ({"name": "S", "stepType": "function", "code": "x", "prompt": "p"}, "/body/prompt"),
     ({"name": "S", "stepType": "default", "prompt": "p", "code": "x"}, "/body/code"),
-    ({"name": "S", "stepType": "advanced", "prompt": "p", "asr": {}}, "/body/asr"),
+    (
+        {"name": "S", "stepType": "advanced", "prompt": "p", "keyphraseBoosting": {}},
+        "/body/keyphraseBoosting",
+    ),
     ({"name": "S", "stepType": "advanced", "prompt": "p", "functionName": "f"}, "/body/functionName"),
     ({"name": "Step 🙂", "stepType": "advanced", "prompt": "p"}, "/body/name"),
     ({"name": "<script>", "stepType": "advanced", "prompt": "p"}, "/body/name"),

@@ -185,6 +185,21 @@ async def test_flows_steps_and_flow_functions(connect: Connector) -> None:
     assert updated["startStep"] == "Ask size"
     renamed = await settle(client.steps.update(AGENT, branch, flow["id"], step["id"], name="Party size"))
     assert renamed["name"] == "Party size"
+    dtmf = {"isEnabled": True, "maxDigits": 2}
+    tuned = await settle(
+        client.steps.update(
+            AGENT,
+            branch,
+            flow["id"],
+            step["id"],
+            settings={"dtmfConfig": dtmf, "bargeIn": {"isEnabled": False}},
+        )
+    )
+    assert (tuned["dtmfConfig"], tuned["bargeIn"], tuned["name"]) == (
+        dtmf,
+        {"isEnabled": False},
+        "Party size",
+    )
     # The rename is followed by the flow's startStep; leaving start_step out keeps it.
     kept = await settle(client.flows.update(AGENT, branch, flow["id"], description="Tables"))
     assert (kept["startStep"], kept["description"]) == ("Party size", "Tables")

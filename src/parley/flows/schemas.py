@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from parley.branches.names import clean_name
+from parley.flows.step_settings import AsrBiasing, AsrModel, BargeIn, DtmfConfig, StepLlm, VadSettings
 from parley.functions.parsing import MAX_SOURCE_CHARS
 from parley.kit.schemas import RequestSchema, ResponseSchema
 
@@ -181,9 +182,28 @@ class _StepFields(RequestSchema):
     extracted_entities: EntityNames | None = None
     conditions: Conditions | None = None
     code: Code | None = None
+    asr_biasing: AsrBiasing | None = None
+    dtmf_config: DtmfConfig | None = None
+    asr: AsrModel | None = None
+    vad: VadSettings | None = None
+    barge_in: BargeIn | None = None
+    llm: StepLlm | None = None
 
+    # A settings block cannot be removed either, only turned off (step_settings.py).
     _no_nulls = field_validator(
-        "name", "step_type", "prompt", "extracted_entities", "conditions", "code", mode="before"
+        "name",
+        "step_type",
+        "prompt",
+        "extracted_entities",
+        "conditions",
+        "code",
+        "asr_biasing",
+        "dtmf_config",
+        "asr",
+        "vad",
+        "barge_in",
+        "llm",
+        mode="before",
     )(_reject_null)
 
 
@@ -215,6 +235,12 @@ class StepView(ResponseSchema):
     conditions: list[ConditionView] | None = None
     code: str | None = None
     function_name: str | None = None
+    asr_biasing: dict[str, Any] | None = None
+    dtmf_config: dict[str, Any] | None = None
+    asr: dict[str, Any] | None = None
+    vad: dict[str, Any] | None = None
+    barge_in: dict[str, Any] | None = None
+    llm: dict[str, Any] | None = None
 
 
 class StepsResponse(ResponseSchema):

@@ -22,13 +22,14 @@ from parley.flows.resources import FLOW, STEP
 from parley.flows.schemas import CreateStepBody, UpdateStepBody, sent_fields
 from parley.flows.service import FlowScope, open_flow
 from parley.flows.signatures import check_function_step, require_unreserved_function_name
+from parley.flows.step_settings import SETTINGS_FIELDS, stored_block
 
 _TYPE_FIELDS: dict[str, tuple[str, ...]] = {
-    "default": ("prompt", "extractedEntities", "conditions"),
-    "advanced": ("prompt",),
+    "default": ("prompt", "extractedEntities", "conditions", *SETTINGS_FIELDS),
+    "advanced": ("prompt", *SETTINGS_FIELDS),
     "function": ("code",),
 }
-_ALL_TYPE_FIELDS = ("prompt", "extractedEntities", "conditions", "code")
+_ALL_TYPE_FIELDS = ("prompt", "extractedEntities", "conditions", "code", *SETTINGS_FIELDS)
 _OPTIONAL_DEFAULTS: dict[str, list[Any]] = {"extractedEntities": [], "conditions": []}
 
 # agent-model.md §1.3: what a step prompt may reference; default steps may not call functions.
@@ -106,12 +107,12 @@ class StepService(FlowChildService):
         ]
         for field in _TYPE_FIELDS[step_type]:
             if field in sent:
-                document[field] = sent[field]
+                document[field] = stored_block(sent[field]) if field in SETTINGS_FIELDS else sent[field]
             elif field in current:
                 document[field] = current[field]
             elif field in _OPTIONAL_DEFAULTS:
                 document[field] = list(_OPTIONAL_DEFAULTS[field])
-            else:
+            elif field not in SETTINGS_FIELDS:
                 problems.append(
                     FieldProblem(f"/body/{field}", f"'{field}' is required for {step_type} steps.", "missing")
                 )

@@ -31,6 +31,10 @@ def _mapped(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return dict(values) if values is not None else None
 
 
+def _settings(blocks: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    return {name: dict(block) for name, block in (blocks or {}).items()}
+
+
 class BranchesAPI(Namespace[_Obj, _Arr, _Nil]):
     """Branches of an agent; every agent has ``main``, and new branches start as a copy of it."""
 
@@ -240,9 +244,14 @@ class StepsAPI(Namespace[_Obj, _Arr, _Nil]):
         extracted_entities: Sequence[str] | None = None,
         conditions: Sequence[Mapping[str, Any]] | None = None,
         code: str | None = None,
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
         correlation_id: str | None = None,
     ) -> _Obj:
-        """``conditions`` are sent as given: ``{name, conditionType, childStep?, ...}``."""
+        """``conditions`` are sent as given: ``{name, conditionType, childStep?, ...}``.
+
+        ``settings``: the step's settings blocks by wire name (``asrBiasing``, ``dtmfConfig``,
+        ``asr``, ``vad``, ``bargeIn``, ``llm``), each sent whole.
+        """
         body = compact(
             name=name,
             stepType=step_type,
@@ -251,6 +260,7 @@ class StepsAPI(Namespace[_Obj, _Arr, _Nil]):
             conditions=[dict(c) for c in conditions] if conditions is not None else None,
             code=code,
         )
+        body.update(_settings(settings))
         url = _branch(agent_id, branch_id, "/flows/{}/steps", flow_id)
         return self._object("POST", url, correlation_id, json=body)
 
@@ -273,9 +283,13 @@ class StepsAPI(Namespace[_Obj, _Arr, _Nil]):
         extracted_entities: Sequence[str] | None = None,
         conditions: Sequence[Mapping[str, Any]] | None = None,
         code: str | None = None,
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
         correlation_id: str | None = None,
     ) -> _Obj:
-        """A rename is followed by the flow's startStep and the conditions naming the step."""
+        """A rename is followed by the flow's startStep and the conditions naming the step.
+
+        Each settings block sent replaces that block; blocks not sent are kept.
+        """
         body = compact(
             name=name,
             stepType=step_type,
@@ -284,6 +298,7 @@ class StepsAPI(Namespace[_Obj, _Arr, _Nil]):
             conditions=[dict(c) for c in conditions] if conditions is not None else None,
             code=code,
         )
+        body.update(_settings(settings))
         url = _branch(agent_id, branch_id, "/flows/{}/steps/{}", flow_id, step_id)
         return self._object("PATCH", url, correlation_id, json=body)
 
