@@ -54,6 +54,8 @@ async def test_lifecycle(client: httpx.AsyncClient, admin: dict[str, str], base:
         "reason": "caller asked for a human",
         "isDefault": True,
         "sipHeaders": [{"key": "X-Reason", "value": "human requested"}],
+        "outboundEndpoint": None,
+        "outboundEncryption": None,
     }
     assert created["id"].startswith("HANDOFF-")
     assert (await client.get(f"{base}/handoffs/{created['id']}", headers=admin)).json() == created
@@ -141,6 +143,74 @@ async def test_bye_has_no_destination(client: httpx.AsyncClient, admin: dict[str
     # And the other way round, the old destination must be cleared explicitly.
     assert_error(await client.patch(url, json={"method": "bye"}, headers=admin), "SCHEMA_VALIDATION_FAILED")
     assert (await handoffs(client, admin, base))[0]["method"] == "refer"
+
+
+async def test_an_invite_names_its_outbound_endpoint_and_encryption(
+    client: httpx.AsyncClient, admin: dict[str, str], base: str
+) -> None:
+    created = await create_handoff(
+        client,
+        admin,
+        base,
+        "agents",
+        method="invite",
+        destination="sip:queue@pbx.example.com",
+        outboundEndpoint="sip:trunk.example.com:5061;transport=tls",
+        outboundEncryption="TLS/SRTP",
+    )
+    assert (created["outboundEndpoint"], created["outboundEncryption"]) == (
+        "sip:trunk.example.com:5061;transport=tls",
+        "TLS/SRTP",
+    )
+    url = f"{base}/handoffs/{created['id']}"
+    changed = await client.patch(
+        url, json={"outboundEndpoint": "10.0.0.7:5060", "outboundEncryption": "UDP/RTP"}, headers=admin
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["outboundEndpoint"], changed.json()["outboundEncryption"]) == (
+        "10.0.0.7:5060",
+        "UDP/RTP",
+    )
+    # Leaving invite needs the invite's settings cleared in the same request, as a bye's destination.
+    error = assert_error(
+        await client.patch(url, json={"method": "refer", "destination": DESK}, headers=admin),
+        "SCHEMA_VALIDATION_FAILED",
+    )
+    assert error["data"]["errors"][0]["path"] == "/body/outboundEndpoint"
+    body = {"method": "refer", "destination": DESK, "outboundEndpoint": None, "outboundEncryption": None}
+    response = await client.patch(url, json=body, headers=admin)
+    assert response.status_code == 200, response.text
+    assert (response.json()["outboundEndpoint"], response.json()["outboundEncryption"]) == (None, None)
+    # Other methods never take them.
+    refer = {"name": "desk", "method": "refer", "destination": DESK, "outboundEncryption": "TLS/SRTP"}
+    error = assert_error(
+        await client.post(f"{base}/handoffs", json=refer, headers=admin), "SCHEMA_VALIDATION_FAILED"
+    )
+    assert error["data"]["errors"][0]["path"] == "/body/outboundEncryption"
+    assert [h["name"] for h in await handoffs(client, admin, base)] == ["agents"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("outboundEncryption", "TLS"),
+        ("outboundEncryption", "tls/srtp"),
+        ("outboundEndpoint", "not a host"),
+        ("outboundEndpoint", "sip:"),
+        ("outboundEndpoint", "trunk.example.com:5060\r\nVia: x"),
+        ("outboundEndpoint", ""),
+        ("outboundEndpoint", "h" * 301),
+    ],
+)
+async def test_bad_invite_settings(
+    client: httpx.AsyncClient, admin: dict[str, str], base: str, field: str, value: str
+) -> None:
+    body = {"name": "agents", "method": "invite", "destination": DESK, field: value}
+    error = assert_error(
+        await client.post(f"{base}/handoffs", json=body, headers=admin), "SCHEMA_VALIDATION_FAILED"
+    )
+    assert error["data"]["errors"][0]["path"] == f"/body/{field}"
+    assert await handoffs(client, admin, base) == []
 
 
 async def test_exactly_one_default(client: httpx.AsyncClient, admin: dict[str, str], base: str) -> None:

@@ -299,8 +299,33 @@ async def test_entities_handoffs_and_sms_templates(connect: Connector) -> None:
     assert handoff["isDefault"] is True and handoff["sipHeaders"] == [{"key": "X-Desk", "value": "front"}]
     kept = await settle(client.handoffs.update(AGENT, branch, handoff["id"], reason="complaint"))
     assert (kept["destination"], kept["reason"]) == ("+442079460000", "complaint")
-    bye = await settle(client.handoffs.update(AGENT, branch, handoff["id"], method="bye", destination=None))
-    assert (bye["method"], bye["destination"]) == ("bye", None)
+    invite = await settle(
+        client.handoffs.update(
+            AGENT,
+            branch,
+            handoff["id"],
+            method="invite",
+            outbound_endpoint="trunk.example.com:5061",
+            outbound_encryption="TLS/SRTP",
+        )
+    )
+    assert (invite["method"], invite["outboundEndpoint"], invite["outboundEncryption"]) == (
+        "invite",
+        "trunk.example.com:5061",
+        "TLS/SRTP",
+    )
+    bye = await settle(
+        client.handoffs.update(
+            AGENT,
+            branch,
+            handoff["id"],
+            method="bye",
+            destination=None,
+            outbound_endpoint=None,
+            outbound_encryption=None,
+        )
+    )
+    assert (bye["method"], bye["destination"], bye["outboundEndpoint"]) == ("bye", None, None)
     assert await settle(client.handoffs.get(AGENT, branch, handoff["id"])) == bye
     assert (await settle(client.handoffs.list(AGENT, branch)))["handoffs"] == [bye]
     await settle(client.handoffs.delete(AGENT, branch, handoff["id"]))

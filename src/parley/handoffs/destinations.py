@@ -1,4 +1,8 @@
-"""Where a handoff sends the call: an E.164 number or a SIP URI; a ``bye`` goes nowhere."""
+"""Where a handoff sends the call: an E.164 number or a SIP URI; a ``bye`` goes nowhere.
+
+An ``invite`` may also name the outbound endpoint its INVITE goes to and the encryption of the
+call (the ADK's ``sip_config``); other methods take neither.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +22,39 @@ _SIP_URI = re.compile(
 )
 
 
-def _invalid(message: str) -> SchemaValidationFailed:
+# A SIP URI, or a host (name, IPv4 or [IPv6]) with an optional port.
+_HOST = re.compile(
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$"
+)
+
+
+def _invalid(message: str, path: str = DESTINATION_PATH, kind: str = "destination") -> SchemaValidationFailed:
     return SchemaValidationFailed(
-        message, data={"errors": [{"path": DESTINATION_PATH, "message": message, "type": "destination"}]}
+        message, data={"errors": [{"path": path, "message": message, "type": kind}]}
     )
+
+
+def checked_invite_extras(
+    method: str, endpoint: str | None, encryption: str | None
+) -> tuple[str | None, str | None]:
+    """The outbound endpoint and encryption of an invite; any other method must have neither."""
+    if method != "invite":
+        for path, value in (("/body/outboundEndpoint", endpoint), ("/body/outboundEncryption", encryption)):
+            if value is not None:
+                raise _invalid(
+                    f"Only an 'invite' handoff takes {path.rsplit('/', 1)[1]}; send null for a '{method}'.",
+                    path,
+                    "invite_only",
+                )
+        return None, None
+    if endpoint is not None and not (_SIP_URI.fullmatch(endpoint) or _HOST.fullmatch(endpoint)):
+        raise _invalid(
+            f"'{endpoint[:80]}' is not a SIP URI or a host[:port] (like sip:trunk.example.com:5061).",
+            "/body/outboundEndpoint",
+            "endpoint",
+        )
+    return endpoint, encryption
 
 
 def is_sip_uri(value: str) -> bool:

@@ -10,6 +10,9 @@ from parley.entities.fields import Description, ReferenceName, not_null
 from parley.kit.schemas import RequestSchema, ResponseSchema
 
 Method = Literal["refer", "invite", "bye"]
+# The ADK's sip_config of an invite: where the INVITE goes, and how its media is carried.
+Encryption = Literal["TLS/SRTP", "UDP/RTP"]
+Endpoint = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Destination = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 MAX_SIP_HEADERS = 20
@@ -38,6 +41,8 @@ class CreateHandoffBody(RequestSchema):
     reason: Reason = ""
     is_default: StrictBool | None = None
     sip_headers: list[SipHeader] = Field(default_factory=list, max_length=MAX_SIP_HEADERS)
+    outbound_endpoint: Endpoint | None = None
+    outbound_encryption: Encryption | None = None
 
     _sip_header_keys_unique = field_validator("sip_headers")(_unique_keys)
 
@@ -51,6 +56,9 @@ class UpdateHandoffBody(RequestSchema):
     reason: Reason | None = None
     is_default: StrictBool | None = None
     sip_headers: list[SipHeader] | None = Field(default=None, max_length=MAX_SIP_HEADERS)
+    # null clears them (a handoff changed from 'invite' has none).
+    outbound_endpoint: Endpoint | None = None
+    outbound_encryption: Encryption | None = None
 
     _present_fields_not_null = field_validator(
         "name", "description", "method", "reason", "is_default", "sip_headers", mode="before"
@@ -72,6 +80,8 @@ class HandoffView(ResponseSchema):
     reason: str
     is_default: bool
     sip_headers: list[SipHeaderView]
+    outbound_endpoint: str | None = None
+    outbound_encryption: str | None = None
 
 
 class HandoffsResponse(ResponseSchema):

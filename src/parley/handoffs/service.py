@@ -17,7 +17,7 @@ from parley.branches.repository import lock_agent
 from parley.branches.scope import resolve_branch
 from parley.branches.store import ResourceKind, ResourceStore
 from parley.errors import HandoffNameAlreadyExists, HandoffNotFound, UnprocessableEntity
-from parley.handoffs.destinations import checked_destination
+from parley.handoffs.destinations import checked_destination, checked_invite_extras
 from parley.handoffs.schemas import CreateHandoffBody, UpdateHandoffBody
 from parley.models import BranchResource
 
@@ -66,6 +66,9 @@ class HandoffService:
         store = await self._store(principal, agent_id, branch_ref, write=True)
         rows = await store.list()
         is_default = not rows or body.is_default is True
+        endpoint, encryption = checked_invite_extras(
+            body.method, body.outbound_endpoint, body.outbound_encryption
+        )
         document: dict[str, Any] = {
             "name": body.name,
             "description": body.description,
@@ -73,6 +76,8 @@ class HandoffService:
             "destination": checked_destination(body.method, body.destination),
             "reason": body.reason,
             "sipHeaders": [header.model_dump() for header in body.sip_headers],
+            "outboundEndpoint": endpoint,
+            "outboundEncryption": encryption,
             "isDefault": is_default,
         }
         if is_default:
@@ -99,6 +104,20 @@ class HandoffService:
             )
             changes["method"] = method
             changes["destination"] = checked_destination(method, destination)
+        if body.model_fields_set & {"method", "outbound_endpoint", "outbound_encryption"}:
+            method = body.method or str(row.data["method"])
+            sent = body.model_fields_set
+            endpoint = (
+                body.outbound_endpoint if "outbound_endpoint" in sent else row.data.get("outboundEndpoint")
+            )
+            encryption = (
+                body.outbound_encryption
+                if "outbound_encryption" in sent
+                else row.data.get("outboundEncryption")
+            )
+            changes["outboundEndpoint"], changes["outboundEncryption"] = checked_invite_extras(
+                method, endpoint, encryption
+            )
         if body.is_default is False and row.data.get("isDefault"):
             raise UnprocessableEntity(
                 f"Handoff '{row.data['name']}' is the default handoff: make another handoff the default "

@@ -533,9 +533,11 @@ class HandoffsAPI(Namespace[_Obj, _Arr, _Nil]):
         description: str | None = None,
         is_default: bool | None = None,
         sip_headers: Sequence[Mapping[str, str]] | None = None,
+        outbound_endpoint: str | None = None,
+        outbound_encryption: str | None = None,
         correlation_id: str | None = None,
     ) -> _Obj:
-        """The branch's first handoff is its default."""
+        """The branch's first handoff is its default. Only an ``invite`` takes the outbound_* fields."""
         body = compact(
             name=name,
             description=description,
@@ -544,6 +546,8 @@ class HandoffsAPI(Namespace[_Obj, _Arr, _Nil]):
             reason=reason,
             isDefault=is_default,
             sipHeaders=[dict(h) for h in sip_headers] if sip_headers is not None else None,
+            outboundEndpoint=outbound_endpoint,
+            outboundEncryption=outbound_encryption,
         )
         return self._object("POST", _branch(agent_id, branch_id, "/handoffs"), correlation_id, json=body)
 
@@ -566,9 +570,12 @@ class HandoffsAPI(Namespace[_Obj, _Arr, _Nil]):
         description: str | None = None,
         is_default: bool | None = None,
         sip_headers: Sequence[Mapping[str, str]] | None = None,
+        outbound_endpoint: str | NotGiven | None = NOT_GIVEN,
+        outbound_encryption: str | NotGiven | None = NOT_GIVEN,
         correlation_id: str | None = None,
     ) -> _Obj:
-        """``destination=None`` clears the destination (a ``bye`` handoff has none)."""
+        """``destination=None`` clears the destination (a ``bye`` handoff has none); likewise
+        ``outbound_endpoint=None`` and ``outbound_encryption=None``, which only an invite has."""
         body = {
             **compact(
                 name=name,
@@ -578,7 +585,11 @@ class HandoffsAPI(Namespace[_Obj, _Arr, _Nil]):
                 isDefault=is_default,
                 sipHeaders=[dict(h) for h in sip_headers] if sip_headers is not None else None,
             ),
-            **given(destination=destination),
+            **given(
+                destination=destination,
+                outboundEndpoint=outbound_endpoint,
+                outboundEncryption=outbound_encryption,
+            ),
         }
         url = _branch(agent_id, branch_id, "/handoffs/{}", handoff_id)
         return self._object("PATCH", url, correlation_id, json=body)
