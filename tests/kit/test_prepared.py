@@ -30,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from parley.config import DatabaseSettings
 from parley.kit.db import UTCDateTime, create_engine, create_sessionmaker
@@ -213,7 +213,6 @@ async def test_only_parleys_own_sqlite_connection_skips_sqlalchemy(tmp_path: Pat
 async def test_sessions_do_not_share_a_remembered_connection(tmp_path: Path) -> None:
     engine = await _engine(f"sqlite:///{tmp_path / 'two.db'}")
     sessions = create_sessionmaker(engine)
-    first: AsyncSession
     async with sessions() as first, sessions() as second:
         await INSERT.write(first, _item("first"))
         # The second session does not see the first one's uncommitted row.

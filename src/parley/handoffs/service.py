@@ -97,26 +97,16 @@ class HandoffService:
         )
         if body.sip_headers is not None:
             changes["sipHeaders"] = [header.model_dump() for header in body.sip_headers]
-        if "method" in body.model_fields_set or "destination" in body.model_fields_set:
+        if body.model_fields_set & _ROUTING_FIELDS:
+            # Method, destination and the invite's settings are checked together: each depends
+            # on the method, sent or kept.
             method = body.method or str(row.data["method"])
-            destination = (
-                body.destination if "destination" in body.model_fields_set else row.data.get("destination")
-            )
             changes["method"] = method
-            changes["destination"] = checked_destination(method, destination)
-        if body.model_fields_set & {"method", "outbound_endpoint", "outbound_encryption"}:
-            method = body.method or str(row.data["method"])
-            sent = body.model_fields_set
-            endpoint = (
-                body.outbound_endpoint if "outbound_endpoint" in sent else row.data.get("outboundEndpoint")
-            )
-            encryption = (
-                body.outbound_encryption
-                if "outbound_encryption" in sent
-                else row.data.get("outboundEncryption")
-            )
+            changes["destination"] = checked_destination(method, _sent_or_kept(body, row.data, "destination"))
             changes["outboundEndpoint"], changes["outboundEncryption"] = checked_invite_extras(
-                method, endpoint, encryption
+                method,
+                _sent_or_kept(body, row.data, "outbound_endpoint"),
+                _sent_or_kept(body, row.data, "outbound_encryption"),
             )
         if body.is_default is False and row.data.get("isDefault"):
             raise UnprocessableEntity(
@@ -140,3 +130,14 @@ class HandoffService:
             remaining = await store.list()
             if remaining:
                 await store.update(remaining[0], {"isDefault": True})
+
+
+_ROUTING_FIELDS = frozenset({"method", "destination", "outbound_endpoint", "outbound_encryption"})
+
+
+def _sent_or_kept(body: UpdateHandoffBody, stored: dict[str, Any], field: str) -> Any:
+    """The value of ``field`` after this PATCH: as sent (null included), else as stored."""
+    if field in body.model_fields_set:
+        return getattr(body, field)
+    # Documents are stored under the wire (camelCase) names.
+    return stored.get(UpdateHandoffBody.model_fields[field].alias or field)

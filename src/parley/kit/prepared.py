@@ -105,11 +105,12 @@ class Prepared:
         self._plans: dict[str, _Plan] = {}
 
     async def rows(self, session: AsyncSession, values: Mapping[str, Any]) -> list[dict[str, Any]]:
-        inline = await _inline_connection(session)
+        dialect = session.get_bind().dialect
+        inline = await _inline_connection(session, dialect)
         if inline is None:
             result = await session.execute(self.statement, dict(values))
             return [dict(row._mapping) for row in result]
-        plan = self._plan_for(session)
+        plan = self._plan_for(dialect)
         outcome = await self._run(inline, plan, values)
         return [plan.row(raw) for raw in outcome.rows or []]
 
@@ -119,11 +120,12 @@ class Prepared:
 
     async def write(self, session: AsyncSession, values: Mapping[str, Any]) -> int:
         """Runs an INSERT, UPDATE or DELETE; returns how many rows it touched."""
-        inline = await _inline_connection(session)
+        dialect = session.get_bind().dialect
+        inline = await _inline_connection(session, dialect)
         if inline is None:
             result = await session.execute(self.statement, dict(values))
             return int(result.rowcount)  # type: ignore[attr-defined]
-        plan = self._plan_for(session)
+        plan = self._plan_for(dialect)
         return (await self._run(inline, plan, values)).rowcount
 
     @staticmethod
@@ -138,8 +140,7 @@ class Prepared:
                 plan.sql, parameters, error, sqlite3.Error, hide_parameters=True
             ) from error
 
-    def _plan_for(self, session: AsyncSession) -> _Plan:
-        dialect = session.get_bind().dialect
+    def _plan_for(self, dialect: Dialect) -> _Plan:
         plan = self._plans.get(dialect.name)
         if plan is None:
             plan = self._plans[dialect.name] = _plan(self.statement, dialect, self._column_keys)
@@ -149,14 +150,14 @@ class Prepared:
 _INLINE = "parley.inline_connection"
 
 
-async def _inline_connection(session: AsyncSession) -> InlineConnection | None:
+async def _inline_connection(session: AsyncSession, dialect: Dialect) -> InlineConnection | None:
     """The session's SQLite connection when it is parley's own (kit/sqlite.py), else None.
 
     Taking the session's connection begins its transaction, so what runs on the driver is
     committed or rolled back with everything else the session did. The connection is remembered
     for as long as that transaction holds it: asking the session again costs two greenlet switches.
     """
-    if session.get_bind().dialect.name != "sqlite":
+    if dialect.name != "sqlite":
         return None
     held: tuple[Connection, InlineConnection | None] | None = session.info.get(_INLINE)
     if held is not None and not held[0].closed:
