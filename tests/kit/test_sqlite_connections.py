@@ -21,7 +21,8 @@ from sqlalchemy.sql.elements import TextClause
 
 from parley.config import DatabaseSettings
 from parley.kit.db import create_engine, off_loop
-from parley.kit.sqlite import gated_connector
+from parley.kit.logging import configure_logging
+from parley.kit.sqlite import BACKSTOP_AUTOCHECKPOINT_PAGES, CHECKPOINT_EVERY_WRITES, gated_connector
 
 
 @pytest.fixture
@@ -259,3 +260,75 @@ async def test_a_statement_marked_off_loop_runs_on_a_worker_thread(engine: Async
         marked = (await conn.execute(off_loop(select(func.thread_id())))).scalar_one()
     assert inline == loop_thread
     assert marked != loop_thread
+
+
+def _rows_in_database_file(path: Path) -> int:
+    """Rows the main database file holds, ignoring the write-ahead log (what was checkpointed)."""
+    reader = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        if reader.execute("SELECT 1 FROM sqlite_master WHERE name = 'item'").fetchone() is None:
+            return 0  # not even the CREATE TABLE has reached the file
+        return int(reader.execute("SELECT count(*) FROM item").fetchone()[0])
+    finally:
+        reader.close()
+
+
+async def test_the_log_is_checkpointed_off_the_loop_every_so_many_writes(tmp_path: Path) -> None:
+    path = tmp_path / "checkpoint.db"
+    engine = create_engine(DatabaseSettings(url=f"sqlite:///{path}"))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)"))
+            backstop = (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one()
+        assert backstop == BACKSTOP_AUTOCHECKPOINT_PAGES
+        # SQLite's own checkpoint would wait for thousands of pages: these writes stay in the log.
+        for i in range(CHECKPOINT_EVERY_WRITES - 1):
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO item (name) VALUES (:n)"), {"n": f"row {i}"})
+        assert _rows_in_database_file(path) == 0
+        async with engine.begin() as conn:  # the write that reaches the count
+            await conn.execute(text("INSERT INTO item (name) VALUES ('last')"))
+        async with engine.connect() as conn:
+            gate = (await conn.get_raw_connection()).driver_connection._gate
+        await gate.checkpointed()
+        assert _rows_in_database_file(path) == CHECKPOINT_EVERY_WRITES
+        # Reads do not count as writes.
+        for _ in range(CHECKPOINT_EVERY_WRITES * 2):
+            await _count_in(engine)
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO item (name) VALUES ('after')"))
+        await gate.checkpointed()
+        assert _rows_in_database_file(path) == CHECKPOINT_EVERY_WRITES
+    finally:
+        await engine.dispose()
+
+
+async def _count_in(engine: AsyncEngine) -> int:
+    async with engine.begin() as conn:
+        return int((await conn.execute(text("SELECT count(*) FROM item"))).scalar_one())
+
+
+async def test_a_failed_checkpoint_is_logged_and_writes_go_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO", json_output=False)
+    path = tmp_path / "moved.db"
+    engine = create_engine(DatabaseSettings(url=f"sqlite:///{path}"))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)"))
+        # The open connection keeps its file; a checkpoint opens the path, which is now a folder.
+        path.rename(tmp_path / "elsewhere.db")
+        path.mkdir()
+        for i in range(CHECKPOINT_EVERY_WRITES):
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO item (name) VALUES (:n)"), {"n": f"row {i}"})
+        async with engine.connect() as conn:
+            gate = (await conn.get_raw_connection()).driver_connection._gate
+        await gate.checkpointed()
+        assert await _count_in(engine) == CHECKPOINT_EVERY_WRITES
+    finally:
+        await engine.dispose()
+    logged = capsys.readouterr().err
+    assert "sqlite checkpoint failed" in logged
+    assert "OperationalError" in logged

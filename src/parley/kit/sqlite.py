@@ -16,6 +16,13 @@ would sleep on the loop thread, so it is switched off (busy timeout 0) and a sta
 the database busy is retried after an asyncio sleep instead, for as long as the busy timeout
 allows; then it fails the way SQLite does ("database is locked"). A connection waits for the
 in-process lock no longer than that either.
+
+Checkpoints (copying the write-ahead log back into the database file, with its fsyncs) would run
+in whichever connection commits when the log reaches SQLite's threshold: on the loop thread, for
+milliseconds, every few hundred writes. So the gate runs them on a worker thread instead, on a
+connection of its own, every ``CHECKPOINT_EVERY_WRITES`` write commits of this process; SQLite's
+automatic checkpoint stays on as a backstop at a much larger log (writes from other processes, a
+worker thread that falls behind).
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import make_url
+
+from parley.kit.logging import get_logger
 
 # Statements that never take SQLite's write lock; anything else (DML, DDL, BEGIN, SAVEPOINT, CTEs)
 # is treated as a write, which is only ever too careful.
@@ -53,17 +62,28 @@ _SQLITE_BUSY_SNAPSHOT = 517
 _FIRST_RETRY_SECONDS = 0.001
 _LONGEST_RETRY_SECONDS = 0.05
 
+# A PASSIVE checkpoint on a worker thread after this many write commits in this process (a turn
+# writes a few pages: the log stays around a megabyte between checkpoints).
+CHECKPOINT_EVERY_WRITES = 100
+# SQLite's own checkpoint, in the committing connection, only once the log holds this many pages.
+BACKSTOP_AUTOCHECKPOINT_PAGES = 10_000
+
 _T = TypeVar("_T")
+_log = get_logger("parley.sqlite")
 
 
 class WriteGate:
-    """One in-process write lock per database file, per event loop (asyncio locks bind to one)."""
+    """One in-process write lock per database file, per event loop (asyncio locks bind to one),
+    and the checkpoints of that file's write-ahead log, off the loop thread."""
 
-    def __init__(self, wait_seconds: float) -> None:
+    def __init__(self, wait_seconds: float, checkpoint: Callable[[], None] | None = None) -> None:
         self.wait_seconds = wait_seconds
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
+        self._checkpoint = checkpoint
+        self._writes_since_checkpoint = 0
+        self._checkpointing: asyncio.Future[None] | None = None
 
     def lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -71,6 +91,39 @@ class WriteGate:
         if lock is None:
             lock = self._locks[loop] = asyncio.Lock()
         return lock
+
+    def wrote(self) -> None:
+        """A write transaction committed: every so many, checkpoint the log on a worker thread."""
+        self._writes_since_checkpoint += 1
+        if (
+            self._checkpoint is None
+            or self._writes_since_checkpoint < CHECKPOINT_EVERY_WRITES
+            or (self._checkpointing is not None and not self._checkpointing.done())
+        ):
+            return
+        self._writes_since_checkpoint = 0
+        self._checkpointing = asyncio.get_running_loop().run_in_executor(None, self._checkpoint)
+        self._checkpointing.add_done_callback(_log_checkpoint_failure)
+
+    async def checkpointed(self) -> None:
+        """Waits for the checkpoint in flight, if any (tests; a clean shutdown)."""
+        if self._checkpointing is not None:
+            with contextlib.suppress(Exception):
+                await self._checkpointing
+
+
+def _log_checkpoint_failure(done: asyncio.Future[None]) -> None:
+    # A checkpoint that fails (the disk, another process's exclusive lock) is not lost work: the
+    # next one, or SQLite's backstop, copies the same pages.
+    if not done.cancelled() and done.exception() is not None:
+        _log.warning("sqlite checkpoint failed", error=type(done.exception()).__name__)
+
+
+def _passive_checkpoint(connection: sqlite3.Connection) -> None:
+    try:
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    finally:
+        connection.close()
 
 
 @dataclass
@@ -250,11 +303,14 @@ class InlineConnection:
 
     async def commit(self) -> None:
         connection = self._open()
+        wrote = self._holding is not None
         try:
             await self._patiently(connection.commit)
         finally:
             if not connection.in_transaction:
                 self._release()
+        if wrote:
+            self._gate.wrote()
 
     async def rollback(self) -> None:
         try:
@@ -331,7 +387,7 @@ def gated_connector(url: str, connect_args: dict[str, Any]) -> Callable[[], Awai
     """
     args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
     kwargs = {**kwargs, **connect_args}
-    gate = WriteGate(float(kwargs.pop("timeout", 5.0)))
+    wait_seconds = float(kwargs.pop("timeout", 5.0))
     # The connection is used from one task at a time, but SQLAlchemy may close a connection it
     # garbage-collects from another thread.
     kwargs["check_same_thread"] = False
@@ -340,7 +396,14 @@ def gated_connector(url: str, connect_args: dict[str, Any]) -> Callable[[], Awai
     database: Sequence[Any] = args
     open_database: Callable[..., sqlite3.Connection] = sqlite3.connect
 
+    def checkpoint() -> None:
+        _passive_checkpoint(open_database(*database, **kwargs))
+
+    gate = WriteGate(wait_seconds, checkpoint)
+
     async def connect() -> InlineConnection:
-        return InlineConnection(open_database(*database, **kwargs), gate)
+        connection = open_database(*database, **kwargs)
+        connection.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_AUTOCHECKPOINT_PAGES}")
+        return InlineConnection(connection, gate)
 
     return connect
