@@ -2,8 +2,8 @@
 
 A conversation turn is the hottest write path of the platform, so the runtime does not hand its
 conversation to the ORM's unit of work: it reads the row with one Core statement into a plain
-(transient, never session-attached) ``Conversation``, changes it in memory, and writes it back
-with one UPDATE and the turn with one INSERT. That is a fraction of the ORM's cost per turn and
+``LiveConversation`` (conversations/records.py), changes it in memory, and writes it back with
+one UPDATE and the turn with one INSERT. That is a fraction of the ORM's cost per turn and
 says exactly which statements a turn makes. Nothing else writes a conversation while the runtime
 holds it: the per-conversation lock is held from the read to the commit.
 """
@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Column, ColumnDefault, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.conversations.records import LiveConversation, TurnRecord
 from parley.kit.prepared import Prepared
 from parley.models.conversation import Conversation, ConversationTurn
 
@@ -83,7 +84,7 @@ def _column_default(column: Column[Any]) -> Any:
     return None  # no default: nullable, or given by the caller
 
 
-def new_conversation(now: datetime, **identity: Any) -> Conversation:
+def new_conversation(now: datetime, **identity: Any) -> LiveConversation:
     """A conversation about to start, every column set: the model's defaults, then ``identity``.
 
     No ORM flush fills defaults in on this path, so they are taken from the table here; started
@@ -91,16 +92,16 @@ def new_conversation(now: datetime, **identity: Any) -> Conversation:
     """
     values = {column.key: _column_default(column) for column in _CONVERSATIONS.columns}
     values.update(started_at=now, last_activity_at=now, **identity)
-    return Conversation(**values)
+    return LiveConversation(**values)
 
 
 class ConversationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, agent_id: str, conversation_id: str) -> Conversation | None:
+    async def get(self, agent_id: str, conversation_id: str) -> LiveConversation | None:
         row = await _SELECT.first(self.session, {"match_agent_id": agent_id, "match_id": conversation_id})
-        return None if row is None else Conversation(**row)
+        return None if row is None else LiveConversation(**row)
 
     async def exists(self, conversation_id: str) -> bool:
         return await _EXISTS.first(self.session, {"match_id": conversation_id}) is not None
@@ -121,16 +122,16 @@ class ConversationRepository:
         rows = await _IDLE.rows(self.session, {"cutoff": cutoff, "batch": batch})
         return [(row["id"], row["agent_id"], row["account_id"]) for row in rows]
 
-    async def insert(self, conversation: Conversation, turn: ConversationTurn) -> None:
+    async def insert(self, conversation: LiveConversation, turn: TurnRecord) -> None:
         await _INSERT.write(self.session, {name: getattr(conversation, name) for name in _COLUMNS})
         await self.add_turn(turn)
 
-    async def save(self, conversation: Conversation, turn: ConversationTurn | None = None) -> None:
+    async def save(self, conversation: LiveConversation, turn: TurnRecord | None = None) -> None:
         """Writes what the runtime changed on the conversation, and the turn it recorded."""
         values = {name: getattr(conversation, name) for name in _MUTABLE}
         await _UPDATE.write(self.session, {**values, "match_id": conversation.id})
         if turn is not None:
             await self.add_turn(turn)
 
-    async def add_turn(self, turn: ConversationTurn) -> None:
+    async def add_turn(self, turn: TurnRecord) -> None:
         await _INSERT_TURN.write(self.session, {name: getattr(turn, name) for name in _TURN_COLUMNS})

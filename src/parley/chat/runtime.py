@@ -20,6 +20,7 @@ from parley.branches.names import clean_name
 from parley.branches.repository import BranchRepository
 from parley.chat.repository import ConversationRepository, new_conversation
 from parley.config import SmsSettings
+from parley.conversations.records import LiveConversation, TurnRecord
 from parley.conversations.summary import record_end, record_turn
 from parley.deployments.artifacts import ArtifactCache
 from parley.deployments.compiler import compile_branch
@@ -37,7 +38,6 @@ from parley.errors import (
 from parley.kit.db import utcnow
 from parley.kit.ids import new_id
 from parley.models import Agent as AgentModel
-from parley.models.conversation import Conversation, ConversationTurn
 from parley.realtime.service import real_time_variables
 from parley.runtime.engine import Agent, Context, Engine, Session, TurnOutcome
 from parley.sms.delivery import deliver_turn
@@ -72,7 +72,7 @@ class StartOptions:
 
 @dataclass(frozen=True)
 class Exchange:
-    conversation: Conversation
+    conversation: LiveConversation
     outcome: TurnOutcome
     user_input: str
     session: Session
@@ -132,27 +132,29 @@ class ConversationRuntime:
         await self.repo.save(conversation, turn)
         return Exchange(conversation, outcome, text, session)
 
-    async def close(self, agent_model: AgentLike, conversation_id: str) -> Conversation:
+    async def close(self, agent_model: AgentLike, conversation_id: str) -> LiveConversation:
         conversation = await self._live_conversation(agent_model, conversation_id)
         _, agent, context = await self._resume(agent_model, conversation)
         await self._end(agent, context, conversation, Session.from_json(conversation.runtime), "closed")
         await self.repo.save(conversation)
         return conversation
 
-    async def get(self, agent_model: AgentLike, conversation_id: str) -> Conversation:
+    async def get(self, agent_model: AgentLike, conversation_id: str) -> LiveConversation:
         conversation = await self.repo.get(agent_model.id, conversation_id)
         if conversation is None:
             raise ConversationsNotFound(f"Conversation '{conversation_id[:100]}' does not exist.")
         return conversation
 
-    async def idle_conversation(self, agent_model: AgentLike, conversation_id: str) -> Conversation | None:
+    async def idle_conversation(
+        self, agent_model: AgentLike, conversation_id: str
+    ) -> LiveConversation | None:
         """The conversation, if it is still active and has been idle past the timeout."""
         conversation = await self.repo.get(agent_model.id, conversation_id)
         if conversation is None or conversation.status != "active" or not self._idle(conversation):
             return None
         return conversation
 
-    async def time_out(self, agent_model: AgentLike, conversation: Conversation) -> None:
+    async def time_out(self, agent_model: AgentLike, conversation: LiveConversation) -> None:
         """Ends an idle conversation: end_function runs, the conversation is timed out."""
         try:
             _, agent, context = await self._resume(agent_model, conversation)
@@ -166,7 +168,7 @@ class ConversationRuntime:
 
     # --- internals ---------------------------------------------------------------------------------
 
-    async def _live_conversation(self, agent_model: AgentLike, conversation_id: str) -> Conversation:
+    async def _live_conversation(self, agent_model: AgentLike, conversation_id: str) -> LiveConversation:
         conversation = await self.get(agent_model, conversation_id)
         if conversation.status == "timed_out":
             raise ChatTimeout("The conversation timed out after a period of inactivity.")
@@ -180,12 +182,12 @@ class ConversationRuntime:
             raise ChatTimeout("The conversation timed out after a period of inactivity.", persist=True)
         return conversation
 
-    def _idle(self, conversation: Conversation) -> bool:
+    def _idle(self, conversation: LiveConversation) -> bool:
         idle = utcnow() - conversation.last_activity_at
         return idle > timedelta(seconds=self.deps.chat_timeout_seconds)
 
     async def _resume(
-        self, agent_model: AgentLike, conversation: Conversation
+        self, agent_model: AgentLike, conversation: LiveConversation
     ) -> tuple[dict[str, Any], Agent, Context]:
         """What an existing conversation runs on: its artifact, that artifact loaded, its context."""
         content = await self._artifact_for(agent_model, conversation)
@@ -215,7 +217,7 @@ class ConversationRuntime:
         deployment, content = active
         return deployment.version, deployment.id, None, content
 
-    async def _artifact_for(self, agent_model: AgentLike, conversation: Conversation) -> dict[str, Any]:
+    async def _artifact_for(self, agent_model: AgentLike, conversation: LiveConversation) -> dict[str, Any]:
         if conversation.environment == DRAFT:
             if conversation.branch_id is None:
                 raise ChatDraftNotExist("The draft of this conversation no longer exists.")
@@ -253,7 +255,7 @@ class ConversationRuntime:
         environment: str,
         channel: str,
         options: StartOptions | None,
-        conversation: Conversation | None = None,
+        conversation: LiveConversation | None = None,
     ) -> Context:
         config_env = SANDBOX if environment == DRAFT else environment
         return Context(
@@ -272,14 +274,14 @@ class ConversationRuntime:
 
     def _record(
         self,
-        conversation: Conversation,
+        conversation: LiveConversation,
         session: Session,
         outcome: TurnOutcome,
         user_input: str,
         started: float,
         *,
         index: int,
-    ) -> ConversationTurn:
+    ) -> TurnRecord:
         """Records the turn on the conversation in memory; the caller writes both."""
         now = utcnow()
         conversation.runtime = session.to_json()
@@ -288,7 +290,7 @@ class ConversationRuntime:
         if outcome.handoff:
             conversation.handoff_destination = str(outcome.handoff.get("destination") or "")[:200]
             conversation.handoff_reason = str(outcome.handoff.get("reason") or "")[:500]
-        turn = ConversationTurn(
+        turn = TurnRecord(
             conversation_id=conversation.id,
             index=index,
             user_input=user_input,
@@ -312,14 +314,14 @@ class ConversationRuntime:
         return turn
 
     async def _end(
-        self, agent: Agent, context: Context, conversation: Conversation, session: Session, status: str
+        self, agent: Agent, context: Context, conversation: LiveConversation, session: Session, status: str
     ) -> None:
         finished = await self.deps.engine.finish(agent, context, session)
         _mark_ended(conversation, status)
         conversation.runtime = {**session.to_json(), "endFunction": finished.function_calls}
 
 
-def _mark_ended(conversation: Conversation, status: str) -> None:
+def _mark_ended(conversation: LiveConversation, status: str) -> None:
     conversation.status = status
     conversation.ended_at = utcnow()
     record_end(conversation)

@@ -2,7 +2,7 @@
 
 Listing a million conversations cannot afford to read their turns, so what filters need (duration,
 the topics, functions and flows seen) lives on the conversation row. The runtime calls these two
-functions whenever it records a turn or ends a conversation; the data generator calls them too.
+functions whenever it records a turn or ends a conversation (the data generator uses add_names).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from parley.models.conversation import Conversation, ConversationTurn
+from parley.conversations.records import LiveConversation, TurnRecord
 
 SEPARATOR = "\n"
 
@@ -37,7 +37,7 @@ def turn_names(data: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
     return topics, functions, [str(flow)] if flow else []
 
 
-def record_turn(conversation: Conversation, turn: ConversationTurn) -> None:
+def record_turn(conversation: LiveConversation, turn: TurnRecord) -> None:
     topics, functions, flows = turn_names(turn.data or {})
     conversation.topic_names = add_names(conversation.topic_names or "", topics)
     conversation.function_names = add_names(conversation.function_names or "", functions)
@@ -48,14 +48,10 @@ def record_turn(conversation: Conversation, turn: ConversationTurn) -> None:
     _update_duration(conversation)
 
 
-def record_end(conversation: Conversation) -> None:
+def record_end(conversation: LiveConversation) -> None:
     _update_duration(conversation)
 
 
-def _update_duration(conversation: Conversation) -> None:
-    # started_at is filled by the column default at the first flush: a new conversation is 0 s old.
-    if conversation.started_at is None:
-        conversation.duration_seconds = 0
-        return
-    until = conversation.ended_at or conversation.last_activity_at or conversation.started_at
+def _update_duration(conversation: LiveConversation) -> None:
+    until = conversation.ended_at or conversation.last_activity_at
     conversation.duration_seconds = max(0, int((until - conversation.started_at).total_seconds()))

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.branches.names import clean_name
 from parley.config import SmsSettings, get_settings
+from parley.conversations.records import LiveConversation
 from parley.deployments.environments import SANDBOX
-from parley.models.conversation import Conversation
 from parley.runtime.engine import TurnOutcome
 from parley.sms.providers import provider_for
 from parley.sms.sender import Outgoing, SmsSender
@@ -39,7 +39,7 @@ async def deliver_turn(
     session: AsyncSession,
     settings: SmsSettings | None,
     templates: Mapping[str, Any],
-    conversation: Conversation,
+    conversation: LiveConversation,
     outcome: TurnOutcome,
     user_input: str,
 ) -> None:
