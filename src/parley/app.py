@@ -90,9 +90,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runner=sandbox, provider=provider, retrieval_threshold=settings.runtime.retrieval_threshold
         )
         app.state.test_runner = await start_test_runner(app.state)
+        app.state.runtime_deps = runtime_deps_of(app.state)
         sweeper = ConversationSweeper(
             app.state.sessionmaker,
-            runtime_deps_of(app.state),
+            app.state.runtime_deps,
             app.state.locks,
             settings.runtime.sweep_interval_seconds,
         )

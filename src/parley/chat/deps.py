@@ -13,11 +13,12 @@ from parley.kit.locks import LockStore
 
 
 def runtime_deps(request: HTTPConnection) -> RuntimeDeps:
-    return runtime_deps_of(request.app.state)
+    deps: RuntimeDeps = request.app.state.runtime_deps
+    return deps
 
 
 def runtime_deps_of(state: State) -> RuntimeDeps:
-    """The engine's collaborators, from the app's state (routes, the sweeper)."""
+    """The engine's collaborators, from the app's state: built once at start-up (app.py)."""
     return RuntimeDeps(
         engine=state.conversation_engine,
         artifacts=state.artifacts,

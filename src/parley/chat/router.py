@@ -60,14 +60,16 @@ async def _connector(session: AsyncSession, project_id: str, token: str | None) 
     return connector
 
 
-async def _hold(request: Request, body: RespondChatRequest) -> AsyncIterator[None]:
+# The body is declared by the dependency that holds its conversation, which hands it on: FastAPI
+# validates a body once per dependant that declares it, and the route still documents it.
+async def _held_respond(request: Request, body: RespondChatRequest) -> AsyncIterator[RespondChatRequest]:
     async for _ in hold_conversation(request, body.conversation_id):
-        yield
+        yield body
 
 
-async def _hold_close(request: Request, body: CloseChatRequest) -> AsyncIterator[None]:
+async def _held_close(request: Request, body: CloseChatRequest) -> AsyncIterator[CloseChatRequest]:
     async for _ in hold_conversation(request, body.conversation_id):
-        yield
+        yield body
 
 
 @router.post("/create", response_model=CreateChatResponse)
@@ -103,11 +105,10 @@ async def respond_chat(
     version: str,
     account_id: str,
     project_id: str,
-    body: RespondChatRequest,
     principal: PrincipalDep,
     session: SessionDep,
     deps: RuntimeDepsDep,
-    _held: Annotated[None, Depends(_hold)],
+    body: Annotated[RespondChatRequest, Depends(_held_respond)],
     x_token: TokenHeader = None,
 ) -> RespondChatResponse:
     """Send the user's message; get the agent's reply."""
@@ -130,11 +131,10 @@ async def close_chat(
     version: str,
     account_id: str,
     project_id: str,
-    body: CloseChatRequest,
     principal: PrincipalDep,
     session: SessionDep,
     deps: RuntimeDepsDep,
-    _held: Annotated[None, Depends(_hold_close)],
+    body: Annotated[CloseChatRequest, Depends(_held_close)],
     x_token: TokenHeader = None,
 ) -> CloseChatResponse:
     """End the conversation; the agent's end function runs."""

@@ -100,11 +100,22 @@ def make_route_class(validation_error: type[ParleyError] = SchemaValidationFaile
                     if exc.persist and session is not None:
                         await session.commit()
                     raise
-                session = getattr(request.state, "db_session", None)
-                if session is not None:
-                    # Commit before the response leaves: a failed commit must not look like success.
-                    await session.commit()
-                return response
+                else:
+                    session = getattr(request.state, "db_session", None)
+                    if session is not None:
+                        # Commit before the response leaves: a failed commit must not look like success.
+                        await session.commit()
+                    return response
+                finally:
+                    # The request's session (kit/db.py get_session): closing rolls back anything
+                    # an error left uncommitted and gives the connection back.
+                    session = getattr(request.state, "db_session", None)
+                    if session is not None and session.in_transaction():
+                        # The rollback talks to the database: finished even if the request is
+                        # being cancelled (AsyncSession's own exit shields its close).
+                        await session.__aexit__(None, None, None)
+                    elif session is not None:
+                        await session.close()
 
             return parley_handler
 

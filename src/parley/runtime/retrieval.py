@@ -7,12 +7,14 @@ artifact version (artifacts are immutable) and shared by every conversation on t
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import bm25s
+import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
@@ -26,6 +28,9 @@ _STEMMER = Stemmer.Stemmer("english")
 # The larger English list: it drops question words ("what", "when") that would otherwise make
 # every FAQ-style example query look relevant to every question.
 _STOPWORDS = list(STOPWORDS_EN_PLUS)
+_STOPWORD_SET = frozenset(_STOPWORDS)
+# bm25s.tokenize's default token pattern (words of two characters or more), on lower-cased text.
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,14 @@ class Match:
 
 def _tokenize(texts: list[str]) -> Any:
     return bm25s.tokenize(texts, stopwords=_STOPWORDS, stemmer=_STEMMER, show_progress=False)
+
+
+def query_tokens(query: str) -> list[str]:
+    """One query's tokens, as ``_tokenize`` makes the documents' (lower-cased, the same pattern,
+    stop words and stemmer), without bm25s.tokenize's per-call machinery (progress bars, a
+    vocabulary), which cost more than scoring the query on every turn."""
+    words = [word for word in _TOKEN.findall(query.lower()) if word not in _STOPWORD_SET]
+    return list(_STEMMER.stemWords(words)) if words else []
 
 
 class TopicIndex:
@@ -63,20 +76,14 @@ class TopicIndex:
     ) -> list[Match]:
         if self._retriever is None or not query.strip():
             return []
-        # As strings, so that words the index has never seen are dropped, not given fresh ids.
-        tokens = bm25s.tokenize(
-            [query], stopwords=_STOPWORDS, stemmer=_STEMMER, show_progress=False, return_ids=False
-        )
-        if not tokens or not tokens[0]:
+        # Words the index has never seen score nothing: they are dropped.
+        token_ids = self._retriever.get_tokens_ids(query_tokens(query))
+        if not token_ids:
             return []
-        k = min(top_k, len(self.topics))
-        ids, scores = self._retriever.retrieve(tokens, k=k, show_progress=False)
-        matches = [
-            Match(self.topics[int(i)], float(s))
-            for i, s in zip(ids[0], scores[0], strict=True)
-            if float(s) >= threshold
-        ]
-        return sorted(matches, key=lambda m: -m.score)
+        scores = self._retriever.get_scores_from_ids(token_ids)
+        # Best first; equal scores in topic order, so that ties always resolve the same way.
+        best = np.argsort(-scores, kind="stable")[:top_k]
+        return [Match(self.topics[int(i)], float(scores[i])) for i in best if float(scores[i]) >= threshold]
 
 
 class IndexCache:
