@@ -364,3 +364,61 @@ async def test_ordinary_formatting_still_works(sandbox: Sandbox) -> None:
     outcome = await sandbox.run(source, "f", {"name": "Ada"}, {})
     assert outcome.error is None, outcome.error
     assert outcome.return_value == ["    1|Ada", "a-b", "2", "3", "   'Ada'", "4!"]
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as listing:
+                children = [int(child) for child in listing.read().split()]
+        except FileNotFoundError:
+            continue
+        for child_pid in children:
+            found += [child_pid, *_descendants(child_pid)]
+    return found
+
+
+def _dead(pid: int) -> bool:
+    """Gone, or a zombie: either way its files (the request pipe) are closed."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+async def test_each_worker_forks_the_next_child_before_the_call_comes(own_sandbox: Sandbox) -> None:
+    outcome = await own_sandbox.run("def f(conv):\n    return 1\n", "f", {}, {})
+    assert outcome.ok
+    # One idle child per worker, waiting for its one request; it has not run anything yet.
+    await _until(lambda: all(len(_descendants(pid)) == 1 for pid in _worker_pids(own_sandbox)))
+    spares = {pid: _descendants(pid)[0] for pid in _worker_pids(own_sandbox)}
+    for _ in range(FAST.pool_size * 2):
+        assert (await own_sandbox.run("def f(conv):\n    return 2\n", "f", {}, {})).return_value == 2
+    # Each child served one call and is gone; each worker holds a fresh one.
+    await _until(lambda: all(len(_descendants(pid)) == 1 for pid in _worker_pids(own_sandbox)))
+    for worker, spare in spares.items():
+        assert _descendants(worker) != [spare]
+
+
+async def test_a_child_that_dies_before_its_call_fails_only_that_call(own_sandbox: Sandbox) -> None:
+    assert (await own_sandbox.run("def f(conv):\n    return 1\n", "f", {}, {})).ok
+    await _until(lambda: all(len(_descendants(pid)) == 1 for pid in _worker_pids(own_sandbox)))
+    workers = _worker_pids(own_sandbox)
+    killed = [_descendants(pid)[0] for pid in workers]
+    for pid in killed:
+        os.kill(pid, signal.SIGKILL)
+    await _until(lambda: all(_dead(pid) for pid in killed))
+    outcomes = [
+        await own_sandbox.run("def f(conv):\n    return 3\n", "f", {}, {}) for _ in range(FAST.pool_size * 3)
+    ]
+    failed = [o for o in outcomes if not o.ok]
+    assert 1 <= len(failed) <= len(workers)
+    assert all(o.error is not None and o.error["errorType"] == protocol.CRASHED for o in failed)
+    assert outcomes[-1].return_value == 3
+    assert _worker_pids(own_sandbox) == workers  # the workers themselves lived on

@@ -1,9 +1,11 @@
 """A sandbox worker process: sets up its isolation once, then forks one child per execution.
 
-The worker itself never runs user code. Each request gets a fresh fork (a few milliseconds) that
-runs the function and exits, so nothing a function does can outlive it or reach the next one,
-while imports and limits are paid for once per worker. The worker enforces the wall clock on its
-children; the server enforces it again on the worker.
+The worker itself never runs user code. Each request gets a fresh fork that runs the function and
+exits, so nothing a function does can outlive it or reach the next one, while imports and limits
+are paid for once per worker. The fork (a few milliseconds) is made ahead: a spare child waits for
+its one request on a pipe of its own, and the next spare is forked after the reply is sent, so a
+call does not wait for it. The worker enforces the wall clock on its children; the server
+enforces it again on the worker.
 
 Layers, each failing closed (the worker refuses to start rather than run without one it was
 asked for): resource limits, a network namespace (when the server spawned us inside one),
@@ -21,6 +23,7 @@ import select
 import signal
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from parley.runtime.sandbox import child, protocol
@@ -132,44 +135,115 @@ def _verdict(data: bytes, stopped: str | None, status: int, limits: protocol.Lim
     return protocol.error_reply(protocol.CRASHED, "The function's process ended without a result.")
 
 
-def _execute(
-    request: dict[str, Any], limits: protocol.Limits, views: dict[str, Any], private: list[int]
-) -> dict[str, Any]:
-    read_fd, write_fd = os.pipe()
+@dataclass(frozen=True)
+class _Spare:
+    """A child forked before its request: it reads one request from ``request_fd``, answers on
+    ``reply_fd`` and exits."""
+
+    pid: int
+    request_fd: int
+    reply_fd: int
+
+    def discard(self) -> None:
+        """No request is coming: the child reads end-of-file and exits."""
+        os.close(self.request_fd)
+        os.close(self.reply_fd)
+        os.waitpid(self.pid, 0)
+
+
+def _read_request(fd: int) -> dict[str, Any] | None:
+    """The child's one request (None: the worker closed the pipe without sending one)."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := os.read(fd, 65536):
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            return None
+        chunks.append(chunk)
+    os.close(fd)
+    if not chunks:
+        return None
+    request = json.loads(b"".join(chunks))
+    return request if isinstance(request, dict) else None
+
+
+def _fork_spare(limits: protocol.Limits, views: dict[str, Any], private: list[int]) -> _Spare:
+    request_read, request_write = os.pipe()
+    reply_read, reply_write = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: never returns
+    if pid == 0:  # the child: never returns into the worker's code
         try:
-            os.close(read_fd)
-            for fd in private:
+            for fd in (request_write, reply_read, *private):
                 os.close(fd)
-        finally:
-            child.run(request, limits, views, write_fd)
-    os.close(write_fd)
+            request = _read_request(request_read)
+        except BaseException:
+            os._exit(1)
+        if request is None:
+            os._exit(0)
+        child.run(request, limits, views, reply_write)
+    os.close(request_read)
+    os.close(reply_write)
+    return _Spare(pid, request_write, reply_read)
+
+
+def _send_request(fd: int, line: bytes) -> bool:
+    """False when the child was gone before it could take the request."""
+    try:
+        view = memoryview(line)
+        while view:
+            view = view[os.write(fd, view) :]
+        return True
+    except BrokenPipeError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _execute(spare: _Spare, line: bytes, limits: protocol.Limits) -> tuple[dict[str, Any], bool]:
+    """The spare's reply to ``line``, and whether the child is still to be reaped."""
+    if not _send_request(spare.request_fd, line):
+        os.close(spare.reply_fd)
+        os.waitpid(spare.pid, 0)
+        return protocol.error_reply(
+            protocol.CRASHED, "The function's process ended before it could run the function."
+        ), False
     deadline = time.monotonic() + limits.timeout_seconds + KILL_GRACE_SECONDS
     try:
-        data, stopped = _collect(read_fd, deadline, limits.max_output_bytes + protocol.REPLY_OVERHEAD_BYTES)
+        data, stopped = _collect(
+            spare.reply_fd, deadline, limits.max_output_bytes + protocol.REPLY_OVERHEAD_BYTES
+        )
     finally:
-        os.close(read_fd)
+        os.close(spare.reply_fd)
+    if stopped is None and data:
+        # A complete reply needs no exit status: the child is reaped after the reply is sent.
+        return _verdict(data, None, 0, limits), True
     if stopped is not None:
-        os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
-    return _verdict(data, stopped, status, limits)
+        os.kill(spare.pid, signal.SIGKILL)
+    _, status = os.waitpid(spare.pid, 0)
+    return _verdict(data, stopped, status, limits), False
 
 
 def _serve(reader: BinaryIO, writer: BinaryIO, limits: protocol.Limits, views: dict[str, Any]) -> None:
     private = [reader.fileno(), writer.fileno()]
+    spare = _fork_spare(limits, views, private)
     while True:
         line = reader.readline(MAX_REQUEST_BYTES)
         if not line:
+            spare.discard()
             return  # the server closed our stdin: it is done with us
         if not line.endswith(b"\n"):
             raise SetupFailed("request longer than the protocol allows")
         request = json.loads(line)
         if not isinstance(request, dict):
             raise SetupFailed("request is not an object")
-        reply = _execute(request, limits, views, private)
+        reply, unreaped = _execute(spare, line, limits)
         writer.write(protocol.encode({**reply, "id": request.get("id")}))
         writer.flush()
+        if unreaped:
+            os.waitpid(spare.pid, 0)
+        # Forked from a worker that holds no reference to this request any more.
+        del line, request, reply
+        spare = _fork_spare(limits, views, private)
 
 
 def main() -> None:
