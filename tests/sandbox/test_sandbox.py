@@ -383,6 +383,20 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+async def _spare_of(worker: int) -> int:
+    """The worker's idle child: its one live descendant, the same one for a while (right after a
+    call the child that served it may still be exiting while the next is not forked yet)."""
+    seen: list[int] = []
+
+    def settled() -> bool:
+        live = [pid for pid in _descendants(worker) if not _dead(pid)]
+        seen.append(live[0] if len(live) == 1 else -1)
+        return len(seen) >= 5 and len(set(seen[-5:])) == 1 and seen[-1] != -1
+
+    await _until(settled)
+    return seen[-1]
+
+
 def _dead(pid: int) -> bool:
     """Gone, or a zombie: either way its files (the request pipe) are closed."""
     try:
@@ -396,21 +410,18 @@ async def test_each_worker_forks_the_next_child_before_the_call_comes(own_sandbo
     outcome = await own_sandbox.run("def f(conv):\n    return 1\n", "f", {}, {})
     assert outcome.ok
     # One idle child per worker, waiting for its one request; it has not run anything yet.
-    await _until(lambda: all(len(_descendants(pid)) == 1 for pid in _worker_pids(own_sandbox)))
-    spares = {pid: _descendants(pid)[0] for pid in _worker_pids(own_sandbox)}
+    spares = {pid: await _spare_of(pid) for pid in _worker_pids(own_sandbox)}
     for _ in range(FAST.pool_size * 2):
         assert (await own_sandbox.run("def f(conv):\n    return 2\n", "f", {}, {})).return_value == 2
     # Each child served one call and is gone; each worker holds a fresh one.
-    await _until(lambda: all(len(_descendants(pid)) == 1 for pid in _worker_pids(own_sandbox)))
     for worker, spare in spares.items():
-        assert _descendants(worker) != [spare]
+        assert await _spare_of(worker) != spare
 
 
 async def test_a_child_that_dies_before_its_call_fails_only_that_call(own_sandbox: Sandbox) -> None:
     assert (await own_sandbox.run("def f(conv):\n    return 1\n", "f", {}, {})).ok
-    await _until(lambda: all(len(_descendants(pid)) == 1 for pid in _worker_pids(own_sandbox)))
     workers = _worker_pids(own_sandbox)
-    killed = [_descendants(pid)[0] for pid in workers]
+    killed = [await _spare_of(pid) for pid in workers]
     for pid in killed:
         os.kill(pid, signal.SIGKILL)
     await _until(lambda: all(_dead(pid) for pid in killed))

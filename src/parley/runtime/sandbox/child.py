@@ -48,7 +48,61 @@ def _filename(name: str) -> str:
     return f"{FILENAME_PREFIX}{name}>"
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    code: types.CodeType | None
+    error: dict[str, Any] | None
+
+
+# Sources the worker checked and compiled between calls, inherited by the children it forks after:
+# parsing, checking and compiling a branch's functions was most of a call's time, and the same
+# functions come back call after call. A child drops the whole table before user code runs (see
+# _Execution), so other calls' sources are not live objects in a function's process.
+_COMPILED: dict[tuple[str, str], _Compiled] = {}
+COMPILED_ENTRIES = 256
+COMPILED_MAX_SOURCE_CHARS = 50_000
+
+
 def _compile(name: str, source: Any) -> _Source:
+    if isinstance(source, str):
+        known = _COMPILED.get((name, source))
+        if known is not None:
+            return _Source(name, code=known.code, error=known.error)
+    return _compile_fresh(name, source)
+
+
+def _sources_of(request: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The (name, source) pairs an execution of ``request`` compiles, named as _Execution names them."""
+    context = request.get("context")
+    context = context if isinstance(context, dict) else {}
+    functions = context.get("functions")
+    flow = context.get("flow")
+    flow_functions = flow.get("functions") if isinstance(flow, dict) else None
+    return [
+        (str(request.get("entry", "")), request.get("source")),
+        *(functions.items() if isinstance(functions, dict) else ()),
+        *((f"flow.{n}", s) for n, s in (flow_functions.items() if isinstance(flow_functions, dict) else ())),
+    ]
+
+
+def remember_sources(request: dict[str, Any]) -> None:
+    """Run by the worker after a call: compile what it has not seen, for the next children."""
+    try:
+        for name, source in _sources_of(request):
+            if not isinstance(source, str) or len(source) > COMPILED_MAX_SOURCE_CHARS:
+                continue
+            if (name, source) in _COMPILED:
+                continue
+            compiled = _compile_fresh(name, source)
+            while len(_COMPILED) >= COMPILED_ENTRIES:
+                del _COMPILED[next(iter(_COMPILED))]
+            _COMPILED[(name, source)] = _Compiled(compiled.code, compiled.error)
+    except (MemoryError, RecursionError):
+        # A cache, never a reason for the worker to fail: children compile for themselves.
+        _COMPILED.clear()
+
+
+def _compile_fresh(name: str, source: Any) -> _Source:
     if not isinstance(source, str):
         return _Source(name, error=protocol.error_reply(protocol.INTERNAL, "Function source must be text."))
     try:
@@ -84,6 +138,7 @@ class _Execution:
         # always means the branch's global function x, whatever kind of function is running.
         self.globals = {n: _compile(n, s) for n, s in others.items()}
         self.flow_functions = {n: _compile(f"flow.{n}", s) for n, s in flow_functions.items()}
+        _COMPILED.clear()  # this child's own copy: what other calls compiled is not kept alive here
         self.guard = AuditGuard(
             [s.code for s in (self.main, *self.globals.values(), *self.flow_functions.values()) if s.code]
         )

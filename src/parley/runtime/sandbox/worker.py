@@ -241,7 +241,9 @@ def _serve(reader: BinaryIO, writer: BinaryIO, limits: protocol.Limits, views: d
         writer.flush()
         if unreaped:
             os.waitpid(spare.pid, 0)
-        # Forked from a worker that holds no reference to this request any more.
+        child.remember_sources(request)
+        # Forked from a worker that holds no reference to this request any more (the compiled
+        # table keeps sources, which each child drops before it runs anything).
         del line, request, reply
         spare = _fork_spare(limits, views, private)
 
