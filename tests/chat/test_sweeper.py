@@ -20,7 +20,7 @@ from tests.support.envelope import assert_error
 from tests.support.factories import key_header
 
 from .conftest import AGENT, build_and_deploy
-from .test_chat_api import say, start
+from .test_chat_api import CHAT, say, start
 
 END_FUNCTION = "def end_function(conv):\n    conv.log.info('goodbye')\n"
 IDLE_SECONDS = 0.3
@@ -102,6 +102,12 @@ async def test_an_abandoned_conversation_is_timed_out_and_its_end_function_runs(
     assert detail.status_code == 200, detail.text
     body = detail.json()
     assert body["status"] == "timed_out" and body["inProgress"] is False and body["finishedAt"]
+    # The fresh one ends too, by close (or by its own timeout, on a machine slow enough for it to
+    # have gone idle meanwhile), so that the second sweep has nothing of its own to find.
+    await idle_client.put(
+        f"{CHAT}/close", json={"conversation_id": fresh["conversation_id"]}, headers=HEADERS
+    )
+    assert (await _row(idle_app, fresh["conversation_id"])).status in ("closed", "timed_out")
     # Nothing left to do: a second sweep ends nothing and runs no function again.
     assert await _sweeper(idle_app).sweep_once() == 0
     assert len((await _row(idle_app, abandoned["conversation_id"])).runtime["endFunction"]) == 1
