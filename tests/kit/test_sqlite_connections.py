@@ -273,62 +273,52 @@ def _rows_in_database_file(path: Path) -> int:
         reader.close()
 
 
-async def test_the_log_is_checkpointed_off_the_loop_every_so_many_writes(tmp_path: Path) -> None:
-    path = tmp_path / "checkpoint.db"
-    engine = create_engine(DatabaseSettings(url=f"sqlite:///{path}"))
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)"))
-            backstop = (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one()
-        assert backstop == BACKSTOP_AUTOCHECKPOINT_PAGES
-        # SQLite's own checkpoint would wait for thousands of pages: these writes stay in the log.
-        for i in range(CHECKPOINT_EVERY_WRITES - 1):
-            async with engine.begin() as conn:
-                await conn.execute(text("INSERT INTO item (name) VALUES (:n)"), {"n": f"row {i}"})
-        assert _rows_in_database_file(path) == 0
-        async with engine.begin() as conn:  # the write that reaches the count
-            await conn.execute(text("INSERT INTO item (name) VALUES ('last')"))
-        async with engine.connect() as conn:
-            gate = (await conn.get_raw_connection()).driver_connection._gate
-        await gate.checkpointed()
-        assert _rows_in_database_file(path) == CHECKPOINT_EVERY_WRITES
-        # Reads do not count as writes.
-        for _ in range(CHECKPOINT_EVERY_WRITES * 2):
-            await _count_in(engine)
-        async with engine.begin() as conn:
-            await conn.execute(text("INSERT INTO item (name) VALUES ('after')"))
-        await gate.checkpointed()
-        assert _rows_in_database_file(path) == CHECKPOINT_EVERY_WRITES
-    finally:
-        await engine.dispose()
+async def _gate_of(engine: AsyncEngine) -> Any:
+    async with engine.connect() as conn:
+        inline = (await conn.get_raw_connection()).driver_connection
+    assert inline is not None
+    return inline._gate
 
 
-async def _count_in(engine: AsyncEngine) -> int:
+async def test_the_log_is_checkpointed_off_the_loop_every_so_many_writes(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    path = tmp_path / "gate.db"  # the engine fixture's file
+    async with engine.connect() as conn:
+        backstop = (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one()
+    assert backstop == BACKSTOP_AUTOCHECKPOINT_PAGES
+    # SQLite's own checkpoint would wait for thousands of pages: these writes stay in the log.
+    for i in range(CHECKPOINT_EVERY_WRITES - 1):
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO item (name) VALUES (:n)"), {"n": f"row {i}"})
+    assert _rows_in_database_file(path) == 0
+    async with engine.begin() as conn:  # the write that reaches the count
+        await conn.execute(text("INSERT INTO item (name) VALUES ('last')"))
+    gate = await _gate_of(engine)
+    await gate.checkpointed()
+    assert _rows_in_database_file(path) == CHECKPOINT_EVERY_WRITES
+    # Reads do not count as writes.
+    for _ in range(CHECKPOINT_EVERY_WRITES * 2):
+        await _count(engine)
     async with engine.begin() as conn:
-        return int((await conn.execute(text("SELECT count(*) FROM item"))).scalar_one())
+        await conn.execute(text("INSERT INTO item (name) VALUES ('after')"))
+    await gate.checkpointed()
+    assert _rows_in_database_file(path) == CHECKPOINT_EVERY_WRITES
 
 
 async def test_a_failed_checkpoint_is_logged_and_writes_go_on(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    engine: AsyncEngine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     configure_logging("INFO", json_output=False)
-    path = tmp_path / "moved.db"
-    engine = create_engine(DatabaseSettings(url=f"sqlite:///{path}"))
-    try:
+    # The open connections keep their file; a checkpoint opens the path, which is now a folder.
+    path = tmp_path / "gate.db"
+    path.rename(tmp_path / "elsewhere.db")
+    path.mkdir()
+    for i in range(CHECKPOINT_EVERY_WRITES):
         async with engine.begin() as conn:
-            await conn.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)"))
-        # The open connection keeps its file; a checkpoint opens the path, which is now a folder.
-        path.rename(tmp_path / "elsewhere.db")
-        path.mkdir()
-        for i in range(CHECKPOINT_EVERY_WRITES):
-            async with engine.begin() as conn:
-                await conn.execute(text("INSERT INTO item (name) VALUES (:n)"), {"n": f"row {i}"})
-        async with engine.connect() as conn:
-            gate = (await conn.get_raw_connection()).driver_connection._gate
-        await gate.checkpointed()
-        assert await _count_in(engine) == CHECKPOINT_EVERY_WRITES
-    finally:
-        await engine.dispose()
+            await conn.execute(text("INSERT INTO item (name) VALUES (:n)"), {"n": f"row {i}"})
+    await (await _gate_of(engine)).checkpointed()
+    assert await _count(engine) == CHECKPOINT_EVERY_WRITES
     logged = capsys.readouterr().err
     assert "sqlite checkpoint failed" in logged
     assert "OperationalError" in logged
