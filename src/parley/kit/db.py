@@ -100,7 +100,7 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 async def get_session(request: Request) -> AsyncSession:
     """One session per request. The route class commits it before the response is sent and
-    closes it (which rolls back whatever was not committed) whatever happens.
+    closes it whatever happens (commit_request_session, close_request_session).
 
     Not a yield dependency: FastAPI enters and leaves those through an exit stack and a cancel
     scope of their own, a cost every request paid for nothing the route class cannot do.
@@ -112,3 +112,29 @@ async def get_session(request: Request) -> AsyncSession:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def _request_session(request: Request) -> AsyncSession | None:
+    session: AsyncSession | None = getattr(request.state, "db_session", None)
+    return session
+
+
+async def commit_request_session(request: Request) -> None:
+    """Commits the request's session, if the request took one."""
+    session = _request_session(request)
+    if session is not None:
+        await session.commit()
+
+
+async def close_request_session(request: Request) -> None:
+    """Closes the request's session, if it took one: rolls back what an error left uncommitted
+    and gives the connection back."""
+    session = _request_session(request)
+    if session is None:
+        return
+    if session.in_transaction():
+        # The rollback talks to the database: finished even if the request is being cancelled
+        # (AsyncSession's own exit shields its close).
+        await session.__aexit__(None, None, None)
+    else:
+        await session.close()

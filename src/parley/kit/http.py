@@ -23,6 +23,7 @@ from parley.errors import (
     by_status,
 )
 from parley.kit.context import current_correlation_id
+from parley.kit.db import close_request_session, commit_request_session
 
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -96,26 +97,15 @@ def make_route_class(validation_error: type[ParleyError] = SchemaValidationFaile
                 except RequestValidationError as exc:
                     raise _validation_error(self.domain_validation_error, exc) from None
                 except ParleyError as exc:
-                    session = getattr(request.state, "db_session", None)
-                    if exc.persist and session is not None:
-                        await session.commit()
+                    if exc.persist:
+                        await commit_request_session(request)
                     raise
                 else:
-                    session = getattr(request.state, "db_session", None)
-                    if session is not None:
-                        # Commit before the response leaves: a failed commit must not look like success.
-                        await session.commit()
+                    # Commit before the response leaves: a failed commit must not look like success.
+                    await commit_request_session(request)
                     return response
                 finally:
-                    # The request's session (kit/db.py get_session): closing rolls back anything
-                    # an error left uncommitted and gives the connection back.
-                    session = getattr(request.state, "db_session", None)
-                    if session is not None and session.in_transaction():
-                        # The rollback talks to the database: finished even if the request is
-                        # being cancelled (AsyncSession's own exit shields its close).
-                        await session.__aexit__(None, None, None)
-                    elif session is not None:
-                        await session.close()
+                    await close_request_session(request)
 
             return parley_handler
 

@@ -76,7 +76,7 @@ class WriteGate:
     """One in-process write lock per database file, per event loop (asyncio locks bind to one),
     and the checkpoints of that file's write-ahead log, off the loop thread."""
 
-    def __init__(self, wait_seconds: float, checkpoint: Callable[[], None] | None = None) -> None:
+    def __init__(self, wait_seconds: float, checkpoint: Callable[[], None]) -> None:
         self.wait_seconds = wait_seconds
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
@@ -95,10 +95,8 @@ class WriteGate:
     def wrote(self) -> None:
         """A write transaction committed: every so many, checkpoint the log on a worker thread."""
         self._writes_since_checkpoint += 1
-        if (
-            self._checkpoint is None
-            or self._writes_since_checkpoint < CHECKPOINT_EVERY_WRITES
-            or (self._checkpointing is not None and not self._checkpointing.done())
+        if self._writes_since_checkpoint < CHECKPOINT_EVERY_WRITES or (
+            self._checkpointing is not None and not self._checkpointing.done()
         ):
             return
         self._writes_since_checkpoint = 0
@@ -106,7 +104,7 @@ class WriteGate:
         self._checkpointing.add_done_callback(_log_checkpoint_failure)
 
     async def checkpointed(self) -> None:
-        """Waits for the checkpoint in flight, if any (tests; a clean shutdown)."""
+        """Waits for the checkpoint in flight, if any; its failure is only logged."""
         if self._checkpointing is not None:
             with contextlib.suppress(Exception):
                 await self._checkpointing
